@@ -1,0 +1,122 @@
+"""In-process sandbox: the HTTP server in a daemon thread, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from .api import Account
+from .server import SandboxServer, control
+
+
+class Sandbox:
+    """A running emulated ActiveCampaign account on 127.0.0.1 (a free port by default)."""
+
+    def __init__(
+        self,
+        token: str = "test-token",
+        seed: int = 1,
+        contacts: int = 200,
+        rate: float | None = None,
+        latency_ms: float = 0,
+        fail: float = 0.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        stall_s: float = 2.5,
+        import_delay_s: float = 0.2,
+    ) -> None:
+        self.token = token
+        self.seed = seed
+        self.contacts = contacts
+        self.host = host
+        self._port = port
+        self._opts = {"rate": rate, "latency_ms": latency_ms, "fail": fail, "stall_s": stall_s}
+        self.import_delay_s = import_delay_s
+        self.server: SandboxServer | None = None
+        self.account: Account | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+        self.base_url = ""
+        self.api_url = ""
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> Sandbox:
+        if self.server is not None:
+            return self
+        self.account = Account(self.seed, self.contacts, import_delay_s=self.import_delay_s)
+        self.server = SandboxServer(
+            (self.host, self._port), self.account, self.token, seed=self.seed, **self._opts
+        )
+        self.port = self.server.server_address[1]
+        self.base_url = f"http://{self.host}:{self.port}"
+        self.api_url = self.base_url + "/api/3"
+        self.account.api_url = self.api_url
+        self._thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"ac-sandbox-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is None:
+            return
+        self.server.shutdown()
+        self.server.server_close()
+        if self.account is not None and self.account.bulk is not None:
+            self.account.bulk.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.server = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- introspection and control -------------------------------------------------------------
+    def _srv(self) -> SandboxServer:
+        if self.server is None:
+            raise RuntimeError("sandbox is not running; call start() first")
+        return self.server
+
+    def stats(self) -> dict[str, Any]:
+        """Requests seen: total, by route template, by status, 429s served and faults."""
+        return control(self._srv(), "GET", "stats", {}, {}).body
+
+    def reset_stats(self) -> None:
+        control(self._srv(), "POST", "stats/reset", {}, {})
+
+    def dump(
+        self, resource: str, offset: int = 0, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """All stored records of one resource (e.g. "contacts", "customObjects/records/<id>"),
+        or a slice of them in id order."""
+        srv = self._srv()
+        with srv.account.lock:
+            return srv.account.dump(resource, offset=offset, limit=limit)
+
+    def mutate(
+        self, resource: str, fraction: float | None = None, ids: list[int | str] | None = None
+    ) -> list[int]:
+        """Change records as if edited in the app (updated timestamp = now); returns ids."""
+        return self._srv().account.mutate(resource, fraction=fraction, ids=ids)
+
+    def configure(self, **kw: Any) -> dict[str, Any]:
+        """Change rate, fail, latency_ms or stall_s at run time."""
+        return self._srv().configure(**kw)
+
+    def wait_imports(self, timeout: float = 10.0) -> bool:
+        """Block until every accepted bulk import is completed; False on timeout."""
+        acct = self._srv().account
+        return acct.bulk.wait_idle(timeout) if acct.bulk is not None else True
+
+    def schema_ids(self) -> list[str]:
+        """Ids of the generated custom object schemas."""
+        return list(self._srv().account.world.schema_ids)

@@ -1,0 +1,1714 @@
+"""Write endpoints with the real service's semantics (validation, upserts, duplicates)."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from .api import ApiError, Request, Result, not_found
+from .resources import SPECS
+from .util import (
+    ZERO_DATE,
+    ZERO_DATETIME,
+    fmt_naive,
+    fmt_naive_utc,
+    fmt_offset,
+    fmt_utc_z,
+    parse_ts,
+)
+
+if TYPE_CHECKING:
+    from .api import Account
+    from .store import Record, Table
+
+# fields that hold "last updated" per resource, in the style the API sends them
+UPDATED_KEYS = (
+    "udate",
+    "mdate",
+    "updated_timestamp",
+    "updated_utc_timestamp",
+    "updatedTimestamp",
+    "updatedDate",
+    "updated_at",
+)
+# the visible field mutate() changes, per resource
+VISIBLE = {
+    "contacts": "lastName",
+    "deals": "title",
+    "accounts": "accountUrl",
+    "fieldValues": "value",
+    "notes": "note",
+    "tags": "description",
+    "ecomOrders": "shippingMethod",
+    "ecomCustomers": "avgProductCategory",
+    "accountContacts": "jobTitle",
+    "contactLists": "last_name",
+    "dealTasks": "title",
+    "accountCustomFieldData": "fieldValue",
+    "dealCustomFieldData": "fieldValue",
+    "lists": "sender_url",
+    "fields": "descript",
+    "campaigns": "name",
+    "messages": "name",
+    "automations": "name",
+    "users": "phone",
+    "ecomOrderProducts": "description",
+    "contactTags": "updated_by",
+}
+
+
+def now_like(old: Any, now: float) -> str:
+    """The current time formatted like an existing timestamp value."""
+    s = str(old or "")
+    if s.endswith("Z"):
+        return fmt_utc_z(now)
+    if "T" in s:
+        return fmt_offset(now)
+    return fmt_naive(now)
+
+
+def stamp_updated(rec: Record, now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    for k in UPDATED_KEYS:
+        if k in rec:
+            if k == "updated_utc_timestamp":
+                rec[k] = fmt_naive_utc(now)
+            elif k in ("udate", "mdate"):
+                rec[k] = fmt_offset(now)
+            else:
+                rec[k] = now_like(rec[k], now)
+
+
+def touch_record(acct: Account, name: str, t: Table, i: int) -> None:
+    rec = t.materialize(i)
+    if rec is None:
+        return
+    now = time.time()
+    stamp_updated(rec, now)
+    if name.startswith("customObjects/records/"):
+        rec["updatedTimestamp"] = fmt_utc_z(now)
+        fields = [dict(f) for f in rec.get("fields", [])]
+        if fields:
+            fields[-1]["value"] = f"{fields[-1]['value']}~m"
+        rec["fields"] = fields
+    fld = VISIBLE.get(name)
+    if fld is None:
+        for cand in ("title", "name", "description", "note", "subject"):
+            if cand in rec and isinstance(rec[cand], str):
+                fld = cand
+                break
+    if fld is not None:
+        base = str(rec.get(fld) or "").split(" ~", 1)[0]
+        rec[fld] = f"{base} ~{int(now) % 100000}"
+    t.touch()
+
+
+# -- errors --------------------------------------------------------------------------------
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FIELD_TYPES = {
+    "text",
+    "textarea",
+    "date",
+    "datetime",
+    "dropdown",
+    "multiselect",
+    "radio",
+    "checkbox",
+    "hidden",
+    "listbox",
+}
+
+
+def err(title: str, code: str, pointer: str, detail: str = "", status: int = 422) -> ApiError:
+    """The documented validation error: {"errors": [{title, detail, code, source.pointer}]}."""
+    return ApiError(
+        status,
+        {
+            "errors": [
+                {"title": title, "detail": detail, "code": code, "source": {"pointer": pointer}}
+            ]
+        },
+    )
+
+
+def missing(attr: str) -> ApiError:
+    return ApiError(
+        422,
+        {
+            "errors": [
+                {
+                    "title": "Missing attribute",
+                    "detail": "",
+                    "code": "field_missing",
+                    "source": {"pointer": f"/data/attributes/{attr}"},
+                }
+            ]
+        },
+    )
+
+
+def not_found_404(what: str) -> ApiError:
+    return ApiError(
+        404, {"errors": [{"status": 404, "title": "Not Found", "detail": f"{what} not found"}]}
+    )
+
+
+def sid(v: Any) -> str:
+    """Ids arrive as ints or strings; the API answers strings."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+def as_int(v: Any) -> int | None:
+    try:
+        return int(sid(v))
+    except ValueError:
+        return None
+
+
+def wrapper(acct: Account, req: Request, key: str) -> dict[str, Any]:
+    body = acct.json_body(req)
+    obj = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(obj, dict):
+        raise ApiError(
+            400,
+            {
+                "errors": [
+                    {
+                        "title": f"The request body must contain a '{key}' object",
+                        "detail": "",
+                        "code": "invalid",
+                        "source": {"pointer": f"/data/{key}"},
+                    }
+                ]
+            },
+        )
+    return obj
+
+
+class Writes:
+    """All write handlers of one account (called with the account lock held)."""
+
+    def __init__(self, acct: Account) -> None:
+        self.a = acct
+        self.w = acct.world
+        self._account_names: dict[str, int] | None = None
+        self._tag_index: tuple[int, dict[tuple[str, str], int]] | None = None
+        self._ext: dict[str, dict[tuple[str, str], int]] = {}
+        self._record_ext: dict[str, dict[str, int]] = {}
+
+    def t(self, name: str) -> Table:
+        return self.w.tables[name]
+
+    def render(self, name: str, i: int) -> dict[str, Any]:
+        return self.a.render(name, i) or {}
+
+    # -- contacts --------------------------------------------------------------------------
+    def _contact_id_by_email(self, email: str) -> int | None:
+        i = self.w.email_index.get(email.strip().lower())
+        if i is not None and self.t("contacts").exists(i):
+            return i
+        return None
+
+    def _new_contact(self, email: str, now: float) -> Record:
+        return {
+            "cdate": fmt_offset(now),
+            "email": email,
+            "phone": "",
+            "firstName": "",
+            "lastName": "",
+            "orgid": "0",
+            "orgname": "",
+            "segmentio_id": "",
+            "bounced_hard": "0",
+            "bounced_soft": "0",
+            "bounced_date": ZERO_DATE,
+            "ip": "0",
+            "ua": "",
+            "hash": uuid.uuid4().hex,
+            "socialdata_lastcheck": ZERO_DATETIME,
+            "email_local": "",
+            "email_domain": "",
+            "sentcnt": "0",
+            "rating_tstamp": ZERO_DATE,
+            "gravatar": "0",
+            "deleted": "0",
+            "anonymized": "0",
+            "adate": None,
+            "udate": fmt_offset(now),
+            "edate": ZERO_DATETIME,
+            "deleted_at": None,
+            "created_utc_timestamp": fmt_naive_utc(now),
+            "updated_utc_timestamp": fmt_naive_utc(now),
+            "created_timestamp": fmt_naive(now),
+            "updated_timestamp": fmt_naive(now),
+            "created_by": None,
+            "updated_by": None,
+            "email_empty": False,
+            "mpp_tracking": "0",
+            "scoreValues": [],
+            "accountContacts": [],
+            "organization": None,
+        }
+
+    def _check_field_values(
+        self,
+        fvs: Any,
+        pointer: str = "/data/attributes/fieldValues",
+    ) -> list[tuple[int, str]]:
+        if fvs is None:
+            return []
+        if not isinstance(fvs, list):
+            raise err("Invalid field values", "field_invalid", pointer)
+        out = []
+        for fv in fvs:
+            if not isinstance(fv, dict):
+                raise err("Invalid field value", "field_invalid", pointer)
+            f = as_int(fv.get("field"))
+            if f is None or not self.t("fields").exists(f):
+                raise err(
+                    "Field not found",
+                    "field_invalid",
+                    pointer,
+                    f"No field with id {sid(fv.get('field'))}",
+                )
+            value = "" if fv.get("value") is None else str(fv.get("value"))
+            self._validate_value(f, value, pointer)
+            out.append((f, value))
+        return out
+
+    def _validate_value(self, f: int, value: str, pointer: str) -> None:
+        field = self.t("fields").get(f) or {}
+        typ = field.get("type")
+        if value == "":
+            return
+        if typ == "date" and not DATE_RE.match(value):
+            raise err(
+                "Invalid date value", "field_invalid", pointer, f"Field {f} expects YYYY-MM-DD"
+            )
+        if typ == "datetime" and parse_ts(value) is None:
+            raise err(
+                "Invalid datetime value",
+                "field_invalid",
+                pointer,
+                f"Field {f} expects an ISO 8601 datetime",
+            )
+        opts = field.get("options") or []
+        if opts and typ in ("dropdown", "radio", "checkbox", "multiselect", "listbox"):
+            fo = self.t("fieldOptions")
+            allowed = {str(fo.value(int(o), "value")) for o in opts if fo.exists(int(o))}
+            vals = [v for v in value.split("||") if v] if "||" in value else [value]
+            bad = [v for v in vals if v not in allowed]
+            if bad:
+                raise err(
+                    "Invalid option value",
+                    "field_invalid",
+                    pointer,
+                    f"'{bad[0]}' is not an option of field {f}",
+                )
+
+    def set_field_value(
+        self,
+        contact: int,
+        field: int,
+        value: str,
+        now: float,
+    ) -> tuple[int, bool]:
+        """Upsert the one value of (contact, field); returns (id, created)."""
+        t = self.t("fieldValues")
+        for j in t.children("contact", contact):
+            if str(t.value(j, "field")) == str(field):
+                rec = t.materialize(j)
+                if rec is not None:
+                    if rec.get("value") != value:
+                        rec["value"] = value
+                        rec["udate"] = fmt_offset(now)
+                    t.touch()
+                return j, False
+        j = t.insert(
+            {
+                "contact": str(contact),
+                "field": str(field),
+                "value": value,
+                "cdate": fmt_offset(now),
+                "udate": fmt_offset(now),
+                "created_by": "0",
+                "updated_by": "0",
+                "owner": str(contact),
+            }
+        )
+        return j, True
+
+    def _apply_contact(self, rec: Record, data: dict[str, Any], now: float) -> bool:
+        changed = False
+        for src, dst in (
+            ("firstName", "firstName"),
+            ("lastName", "lastName"),
+            ("phone", "phone"),
+            ("first_name", "firstName"),
+            ("last_name", "lastName"),
+        ):
+            if src in data:
+                v = "" if data[src] is None else str(data[src])
+                if rec.get(dst) != v:
+                    rec[dst] = v
+                    changed = True
+        if "orgid" in data:
+            rec["orgid"] = sid(data["orgid"])
+        return changed
+
+    def _stamp_contact(self, rec: Record, now: float) -> None:
+        rec["udate"] = fmt_offset(now)
+        rec["updated_timestamp"] = fmt_naive(now)
+        rec["updated_utc_timestamp"] = fmt_naive_utc(now)
+
+    def upsert_contact(
+        self,
+        data: dict[str, Any],
+        now: float,
+        create_only: bool = False,
+    ) -> tuple[int, bool, list[int]]:
+        email = sid(data.get("email"))
+        if not email:
+            raise err("Email address is required", "field_missing", "/data/attributes/email")
+        if not EMAIL_RE.match(email):
+            raise err(
+                "Email address is invalid",
+                "email_invalid",
+                "/data/attributes/email",
+                f"'{email}' is not a valid email address",
+            )
+        fvs = self._check_field_values(data.get("fieldValues"))
+        t = self.t("contacts")
+        existing = self._contact_id_by_email(email)
+        if existing is not None and create_only:
+            raise err(
+                "Email address already exists in the system", "duplicate", "/data/attributes/email"
+            )
+        if existing is None:
+            rec = self._new_contact(email, now)
+            self._apply_contact(rec, data, now)
+            i = t.insert(rec)
+            self.w.email_index[email.lower()] = i
+            created = True
+        else:
+            i = existing
+            rec = t.materialize(i) or {}
+            self._apply_contact(rec, data, now)
+            self._stamp_contact(rec, now)
+            t.touch()
+            created = False
+        fv_ids = [self.set_field_value(i, f, v, now)[0] for f, v in fvs]
+        return i, created, fv_ids
+
+    def contact_response(self, i: int, fv_ids: list[int]) -> dict[str, Any]:
+        return {
+            "fieldValues": [self.render("fieldValues", j) for j in fv_ids],
+            "contact": self.render("contacts", i),
+        }
+
+    def post_contacts(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "contact")
+        i, _, fv = self.upsert_contact(data, time.time(), create_only=True)
+        return Result(201, self.contact_response(i, fv))
+
+    def post_contact_sync(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "contact")
+        i, created, fv = self.upsert_contact(data, time.time())
+        return Result(201 if created else 200, self.contact_response(i, fv))
+
+    def put_contact(self, req: Request, rid: str) -> Result:
+        data = wrapper(self.a, req, "contact")
+        t = self.t("contacts")
+        i = as_int(rid)
+        if i is None or not t.exists(i):
+            raise not_found("contact", rid)
+        now = time.time()
+        fvs = self._check_field_values(data.get("fieldValues"))
+        rec = t.materialize(i) or {}
+        if "email" in data:
+            email = sid(data.get("email"))
+            if not EMAIL_RE.match(email):
+                raise err("Email address is invalid", "email_invalid", "/data/attributes/email")
+            other = self._contact_id_by_email(email)
+            if other is not None and other != i:
+                raise err(
+                    "Email address already exists in the system",
+                    "duplicate",
+                    "/data/attributes/email",
+                )
+            self.w.email_index.pop(str(rec.get("email", "")).lower(), None)
+            rec["email"] = email
+            self.w.email_index[email.lower()] = i
+        self._apply_contact(rec, data, now)
+        self._stamp_contact(rec, now)
+        t.touch()
+        fv = [self.set_field_value(i, f, v, now)[0] for f, v in fvs]
+        return Result(200, self.contact_response(i, fv))
+
+    def delete_contact(self, req: Request, rid: str) -> Result:
+        t = self.t("contacts")
+        i = as_int(rid)
+        if i is None or not t.exists(i):
+            raise not_found("contact", rid)
+        email = str(t.value(i, "email") or "").lower()
+        t.delete(i)
+        self.w.email_index.pop(email, None)
+        for child in ("contactTags", "contactLists", "fieldValues", "contactAutomations"):
+            ct = self.t(child)
+            for j in ct.children("contact", i):
+                ct.delete(j)
+        return Result(200, {})
+
+    # -- tags and lists --------------------------------------------------------------------
+    def find_tag(self, name: str, tag_type: str = "contact") -> int | None:
+        """Tag id by (type, case-insensitive name); the index is rebuilt when tags change."""
+        t = self.t("tags")
+        if self._tag_index is None or self._tag_index[0] != t.version:
+            idx: dict[tuple[str, str], int] = {}
+            for i in t.ids:
+                rec = t.get(i)
+                if rec is not None:
+                    key = (str(rec.get("tagType", "contact")), str(rec.get("tag", "")).lower())
+                    idx.setdefault(key, i)
+            self._tag_index = (t.version, idx)
+        return self._tag_index[1].get((tag_type, name.strip().lower()))
+
+    def create_tag(self, name: str, tag_type: str, description: str, now: float) -> int:
+        return self.t("tags").insert(
+            {
+                "tagType": tag_type,
+                "tag": name,
+                "description": description,
+                "cdate": fmt_offset(now),
+                "subscriber_count": "0",
+                "created_timestamp": fmt_naive(now),
+                "updated_timestamp": fmt_naive(now),
+                "created_by": None,
+                "updated_by": None,
+                "deleted": "0",
+            }
+        )
+
+    def post_tags(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "tag")
+        name = sid(data.get("tag"))
+        if not name:
+            raise missing("tag")
+        if "," in name:
+            raise err("Tag names cannot contain commas", "invalid", "/data/attributes/tag")
+        tag_type = sid(data.get("tagType")) or "contact"
+        if tag_type not in ("contact", "template"):
+            raise err("Invalid tag type", "invalid", "/data/attributes/tagType")
+        if self.find_tag(name, tag_type) is not None:
+            raise ApiError(
+                422,
+                {
+                    "message": "Could not process request",
+                    "error": f"Duplicate entry '{tag_type}-{name}' for key 'typetag'",
+                },
+            )
+        i = self.create_tag(name, tag_type, sid(data.get("description")), time.time())
+        return Result(201, {"tag": self.render("tags", i)})
+
+    def link_tag(self, contact: int, tag: int, now: float) -> tuple[int, bool]:
+        t = self.t("contactTags")
+        for j in t.children("contact", contact):
+            if str(t.value(j, "tag")) == str(tag):
+                return j, False
+        j = t.insert(
+            {
+                "contact": str(contact),
+                "tag": str(tag),
+                "cdate": fmt_offset(now),
+                "created_timestamp": fmt_naive(now),
+                "updated_timestamp": fmt_naive(now),
+                "created_by": None,
+                "updated_by": None,
+            }
+        )
+        return j, True
+
+    def post_contact_tags(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "contactTag")
+        for k in ("contact", "tag"):
+            if data.get(k) in (None, ""):
+                raise missing(k)
+        c, tg = as_int(data["contact"]), as_int(data["tag"])
+        if c is None or not self.t("contacts").exists(c):
+            raise not_found_404("Contact")
+        if tg is None or not self.t("tags").exists(tg):
+            raise not_found_404("Tag")
+        j, _ = self.link_tag(c, tg, time.time())
+        return Result(201, {"contactTag": self.render("contactTags", j)})
+
+    def delete_contact_tag(self, req: Request, rid: str) -> Result:
+        i = as_int(rid)
+        if i is None or not self.t("contactTags").delete(i):
+            raise not_found("contactTag", rid)
+        return Result(200, {})
+
+    def set_list_status(
+        self,
+        contact: int,
+        lst: int,
+        status: str,
+        now: float,
+        sourceid: str = "0",
+        force: bool = False,
+    ) -> tuple[int, bool]:
+        """Subscribe (1) or unsubscribe (2); an unsubscribed contact is only re-subscribed
+        when forced (sourceid 4), as the service does."""
+        t = self.t("contactLists")
+        crec = self.t("contacts").get(contact) or {}
+        for j in t.children("contact", contact):
+            if str(t.value(j, "list")) == str(lst):
+                rec = t.materialize(j) or {}
+                cur = str(rec.get("status"))
+                if cur == status or (cur == "2" and status == "1" and not force):
+                    return j, False
+                rec["status"] = status
+                rec["udate"] = fmt_offset(now)
+                if status == "1":
+                    rec["sdate"] = fmt_offset(now)
+                    rec["unsubreason"] = None
+                rec["sourceid"] = sourceid
+                t.touch()
+                return j, False
+        j = t.insert(
+            {
+                "contact": str(contact),
+                "list": str(lst),
+                "form": None,
+                "seriesid": "0",
+                "sdate": fmt_offset(now),
+                "udate": fmt_offset(now),
+                "status": status,
+                "responder": "1",
+                "sync": "0",
+                "unsubreason": None,
+                "campaign": None,
+                "message": None,
+                "first_name": crec.get("firstName", ""),
+                "last_name": crec.get("lastName", ""),
+                "ip4Sub": "0",
+                "sourceid": sourceid,
+                "autosyncLog": None,
+                "ip4_last": "0",
+                "ip4Unsub": "0",
+                "unsubscribeAutomation": None,
+                "automation": None,
+            }
+        )
+        return j, True
+
+    def post_contact_lists(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "contactList")
+        for k in ("list", "contact", "status"):
+            if data.get(k) in (None, ""):
+                raise missing(k)
+        c, lst = as_int(data["contact"]), as_int(data["list"])
+        status = sid(data["status"])
+        if status not in ("1", "2"):
+            raise err(
+                "Invalid status",
+                "invalid",
+                "/data/attributes/status",
+                "status must be 1 (subscribe) or 2 (unsubscribe)",
+            )
+        if c is None or not self.t("contacts").exists(c):
+            raise not_found_404("Contact")
+        if lst is None or not self.t("lists").exists(lst):
+            raise not_found_404("List")
+        src = sid(data.get("sourceid")) or "0"
+        j, _ = self.set_list_status(c, lst, status, time.time(), src, force=src == "4")
+        return Result(
+            200,
+            {
+                "contacts": [self.render("contacts", c)],
+                "contactList": self.render("contactLists", j),
+            },
+        )
+
+    def post_lists(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "list")
+        name = sid(data.get("name"))
+        if not name:
+            raise missing("name")
+        now = time.time()
+        rec = {
+            "stringid": sid(data.get("stringid")) or re.sub(r"[^a-z0-9]+", "-", name.lower()),
+            "userid": sid(data.get("user")) or "1",
+            "name": name,
+            "cdate": fmt_offset(now),
+            "p_use_tracking": "1",
+            "p_use_analytics_read": "0",
+            "p_use_analytics_link": "0",
+            "p_use_twitter": "0",
+            "p_use_facebook": "0",
+            "p_embed_image": "1",
+            "p_use_captcha": "1",
+            "send_last_broadcast": sid(data.get("send_last_broadcast")) or "0",
+            "private": "0",
+            "analytics_domains": None,
+            "analytics_source": "",
+            "analytics_ua": "",
+            "twitter_token": "",
+            "twitter_token_secret": "",
+            "facebook_session": None,
+            "carboncopy": data.get("carboncopy") or None,
+            "subscription_notify": data.get("subscription_notify") or None,
+            "unsubscription_notify": data.get("unsubscription_notify") or None,
+            "require_name": "0",
+            "get_unsubscribe_reason": "0",
+            "to_name": "Subscriber",
+            "optinoptout": "1",
+            "sender_name": "",
+            "sender_addr1": "",
+            "sender_addr2": "",
+            "sender_city": "",
+            "sender_state": "",
+            "sender_zip": "",
+            "sender_country": "",
+            "sender_phone": "",
+            "sender_url": sid(data.get("sender_url")),
+            "sender_reminder": sid(data.get("sender_reminder")),
+            "fulladdress": "",
+            "optinmessageid": "0",
+            "optoutconf": "0",
+            "deletestamp": None,
+            "udate": fmt_offset(now),
+            "user": sid(data.get("user")) or "1",
+        }
+        i = self.t("lists").insert(rec)
+        return Result(200, {"list": self.render("lists", i)})
+
+    # -- fields ----------------------------------------------------------------------------
+    def post_fields(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "field")
+        title = sid(data.get("title"))
+        if not title:
+            raise missing("title")
+        typ = sid(data.get("type")) or "text"
+        if typ not in FIELD_TYPES:
+            raise err("Invalid field type", "invalid", "/data/attributes/type")
+        t = self.t("fields")
+        for i in t.ids:
+            if str(t.value(i, "title")).lower() == title.lower():
+                raise err(
+                    "Duplicate field title",
+                    "duplicate",
+                    "/data/attributes/title",
+                    f"A field titled '{title}' already exists",
+                )
+        now = time.time()
+        perstag = sid(data.get("perstag")) or re.sub(r"[^A-Z0-9]+", "_", title.upper())
+        i = t.insert(
+            {
+                "title": title,
+                "descript": sid(data.get("descript")),
+                "type": typ,
+                "isrequired": sid(data.get("isrequired")) or "0",
+                "perstag": perstag,
+                "defval": sid(data.get("defval")),
+                "show_in_list": "0",
+                "rows": "0",
+                "cols": "0",
+                "visible": sid(data.get("visible")) or "1",
+                "service": "",
+                "ordernum": sid(data.get("ordernum")) or str(len(t.ids) + 1),
+                "cdate": fmt_offset(now),
+                "udate": fmt_offset(now),
+                "created_timestamp": fmt_naive(now),
+                "updated_timestamp": fmt_naive(now),
+                "created_by": None,
+                "updated_by": None,
+                "options": [],
+                "relations": [],
+            }
+        )
+        return Result(201, {"field": self.render("fields", i)})
+
+    def post_field_options(self, req: Request) -> Result:
+        body = self.a.json_body(req)
+        opts = body.get("fieldOptions") if isinstance(body, dict) else None
+        if not isinstance(opts, list) or not opts:
+            raise missing("fieldOptions")
+        now = time.time()
+        ft, fo = self.t("fields"), self.t("fieldOptions")
+        out = []
+        for o in opts:
+            f = as_int(o.get("field")) if isinstance(o, dict) else None
+            if f is None or not ft.exists(f):
+                raise err("Field not found", "field_invalid", "/data/attributes/field")
+        for o in opts:
+            f = int(sid(o["field"]))
+            j = fo.insert(
+                {
+                    "field": str(f),
+                    "orderid": sid(o.get("orderid")) or "0",
+                    "value": sid(o.get("value")),
+                    "label": sid(o.get("label")),
+                    "isdefault": "1" if o.get("isdefault") in (True, 1, "1") else "0",
+                    "cdate": fmt_offset(now),
+                    "udate": fmt_offset(now),
+                }
+            )
+            frec = ft.materialize(f) or {}
+            frec["options"] = [*frec.get("options", []), str(j)]
+            out.append(j)
+        ft.touch()
+        return Result(201, {"fieldOptions": [self.render("fieldOptions", j) for j in out]})
+
+    def post_field_rels(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "fieldRel")
+        f = as_int(data.get("field"))
+        if f is None or not self.t("fields").exists(f):
+            raise err("Field not found", "field_invalid", "/data/attributes/field")
+        relid = sid(data.get("relid")) or "0"
+        if relid != "0" and not self.t("lists").exists(int(relid) if relid.isdigit() else -1):
+            raise err("List not found", "invalid", "/data/attributes/relid")
+        now = time.time()
+        j = self.t("fieldRels").insert(
+            {"field": str(f), "relid": relid, "dorder": "0", "cdate": fmt_offset(now)}
+        )
+        frec = self.t("fields").materialize(f) or {}
+        frec["relations"] = [*frec.get("relations", []), str(j)]
+        return Result(201, {"fieldRel": self.render("fieldRels", j)})
+
+    def post_field_values(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "fieldValue")
+        for k in ("contact", "field"):
+            if data.get(k) in (None, ""):
+                raise missing(k)
+        c = as_int(data["contact"])
+        if c is None or not self.t("contacts").exists(c):
+            raise not_found_404("Contact")
+        [(f, v)] = self._check_field_values(
+            [{"field": data["field"], "value": data.get("value")}], "/data/attributes/value"
+        )
+        now = time.time()
+        j, _ = self.set_field_value(c, f, v, now)
+        return Result(
+            200,
+            {"contacts": [self.render("contacts", c)], "fieldValue": self.render("fieldValues", j)},
+        )
+
+    def put_field_value(self, req: Request, rid: str) -> Result:
+        data = wrapper(self.a, req, "fieldValue")
+        t = self.t("fieldValues")
+        i = as_int(rid)
+        if i is None or not t.exists(i):
+            raise not_found("fieldValue", rid)
+        rec = t.materialize(i) or {}
+        f = as_int(data.get("field", rec.get("field")))
+        [(f, v)] = self._check_field_values(
+            [{"field": f, "value": data.get("value")}], "/data/attributes/value"
+        )
+        rec["value"] = v
+        rec["field"] = str(f)
+        rec["udate"] = fmt_offset(time.time())
+        t.touch()
+        return Result(200, {"fieldValue": self.render("fieldValues", i)})
+
+    # -- accounts --------------------------------------------------------------------------
+    @property
+    def account_names(self) -> dict[str, int]:
+        if self._account_names is None:
+            t = self.t("accounts")
+            self._account_names = {str(t.value(i, "name")).lower(): i for i in t.ids}
+        return self._account_names
+
+    def _account_fields(self, acc: int, fields: Any, now: float) -> None:
+        if fields is None:
+            return
+        if not isinstance(fields, list):
+            raise err("Invalid fields", "invalid", "/data/attributes/fields")
+        meta = self.t("accountCustomFieldMeta")
+        for f in fields:
+            cf = as_int(f.get("customFieldId")) if isinstance(f, dict) else None
+            if cf is None or not meta.exists(cf):
+                raise err(
+                    "Custom field not found",
+                    "field_invalid",
+                    "/data/attributes/fields/customFieldId",
+                )
+        for f in fields:
+            self.set_custom_datum(
+                "accountCustomFieldData",
+                "accountId",
+                "accountCustomFieldMetumId",
+                acc,
+                int(sid(f["customFieldId"])),
+                f.get("fieldValue"),
+                f.get("fieldCurrency"),
+                now,
+            )
+
+    def set_custom_datum(
+        self,
+        table: str,
+        parent_key: str,
+        meta_key: str,
+        parent: int,
+        field: int,
+        value: Any,
+        currency: Any,
+        now: float,
+    ) -> int:
+        t = self.t(table)
+        for j in t.children(parent_key, parent):
+            if str(t.value(j, "customFieldId")) == str(field):
+                rec = t.materialize(j) or {}
+                rec["fieldValue"] = value
+                if currency:
+                    rec["fieldCurrency"] = currency
+                rec["updatedTimestamp"] = fmt_naive(now)
+                t.touch()
+                return j
+        rec = {
+            meta_key: field,
+            parent_key: parent,
+            "customFieldId": field,
+            "createdTimestamp": fmt_naive(now),
+            "updatedTimestamp": fmt_naive(now),
+            "fieldValue": value,
+        }
+        if currency:
+            rec["fieldCurrency"] = currency
+        return t.insert(rec)
+
+    def create_account(self, name: str, data: dict[str, Any], now: float) -> int:
+        i = self.t("accounts").insert(
+            {
+                "name": name,
+                "accountUrl": sid(data.get("accountUrl")) or None,
+                "owner": sid(data.get("owner")) or "1",
+                "createdTimestamp": fmt_offset(now),
+                "updatedTimestamp": fmt_offset(now),
+                "contactCount": "0",
+                "dealCount": "0",
+            }
+        )
+        self.account_names[name.lower()] = i
+        return i
+
+    def post_accounts(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "account")
+        name = sid(data.get("name"))
+        if not name:
+            raise missing("name")
+        if name.lower() in self.account_names and self.t("accounts").exists(
+            self.account_names[name.lower()]
+        ):
+            raise err(
+                f'The account name "{name}" already exists', "duplicate", "/data/attributes/name"
+            )
+        now = time.time()
+        self._check_account_fields(data.get("fields"))
+        i = self.create_account(name, data, now)
+        self._account_fields(i, data.get("fields"), now)
+        return Result(201, {"account": self.render("accounts", i)})
+
+    def _check_account_fields(self, fields: Any) -> None:
+        if fields is None:
+            return
+        meta = self.t("accountCustomFieldMeta")
+        if not isinstance(fields, list) or any(
+            not isinstance(f, dict)
+            or as_int(f.get("customFieldId")) is None
+            or not meta.exists(as_int(f.get("customFieldId")) or 0)
+            for f in fields
+        ):
+            raise err(
+                "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
+            )
+
+    def put_account(self, req: Request, rid: str) -> Result:
+        data = wrapper(self.a, req, "account")
+        t = self.t("accounts")
+        i = as_int(rid)
+        if i is None or not t.exists(i):
+            raise not_found("account", rid)
+        self._check_account_fields(data.get("fields"))
+        now = time.time()
+        rec = t.materialize(i) or {}
+        if "name" in data:
+            name = sid(data.get("name"))
+            if not name:
+                raise missing("name")
+            other = self.account_names.get(name.lower())
+            if other is not None and other != i and t.exists(other):
+                raise err(
+                    f'The account name "{name}" already exists',
+                    "duplicate",
+                    "/data/attributes/name",
+                )
+            self.account_names.pop(str(rec.get("name", "")).lower(), None)
+            rec["name"] = name
+            self.account_names[name.lower()] = i
+        for k in ("accountUrl", "owner"):
+            if k in data:
+                rec[k] = sid(data[k]) or None
+        rec["updatedTimestamp"] = fmt_offset(now)
+        t.touch()
+        self._account_fields(i, data.get("fields"), now)
+        return Result(200, {"account": self.render("accounts", i)})
+
+    def link_account(self, acc: int, contact: int, job: str, now: float) -> tuple[int, bool]:
+        t = self.t("accountContacts")
+        for j in t.children("account", acc):
+            if str(t.value(j, "contact")) == str(contact):
+                return j, False
+        j = t.insert(
+            {
+                "account": str(acc),
+                "contact": str(contact),
+                "jobTitle": job,
+                "createdTimestamp": fmt_offset(now),
+                "updatedTimestamp": fmt_offset(now),
+            }
+        )
+        return j, True
+
+    def post_account_contacts(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "accountContact")
+        for k in ("account", "contact"):
+            if data.get(k) in (None, ""):
+                raise missing(k)
+        acc, c = as_int(data["account"]), as_int(data["contact"])
+        if acc is None or not self.t("accounts").exists(acc):
+            raise not_found_404("Account")
+        if c is None or not self.t("contacts").exists(c):
+            raise not_found_404("Contact")
+        j, created = self.link_account(acc, c, sid(data.get("jobTitle")), time.time())
+        if not created:
+            raise err(
+                "The contact is already associated with this account",
+                "duplicate",
+                "/data/attributes/contact",
+            )
+        return Result(201, {"accountContact": self.render("accountContacts", j)})
+
+    def post_account_field_data(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "accountCustomFieldDatum")
+        acc = as_int(data.get("customerAccountId", data.get("accountId")))
+        cf = as_int(data.get("customFieldId"))
+        if acc is None:
+            raise missing("customerAccountId")
+        if cf is None:
+            raise missing("customFieldId")
+        if not self.t("accounts").exists(acc):
+            raise not_found_404("Account")
+        if not self.t("accountCustomFieldMeta").exists(cf):
+            raise not_found_404("Custom field")
+        if "fieldValue" not in data:
+            raise missing("fieldValue")
+        j = self.set_custom_datum(
+            "accountCustomFieldData",
+            "accountId",
+            "accountCustomFieldMetumId",
+            acc,
+            cf,
+            data.get("fieldValue"),
+            data.get("fieldCurrency"),
+            time.time(),
+        )
+        return Result(200, {"accountCustomFieldDatum": self.render("accountCustomFieldData", j)})
+
+    def put_custom_datum(self, table: str, key: str) -> Any:
+        def fn(req: Request, rid: str) -> Result:
+            data = wrapper(self.a, req, key)
+            t = self.t(table)
+            i = as_int(rid)
+            if i is None or not t.exists(i):
+                raise ApiError(404, {"errors": [{"status": 404, "title": "Not Found"}]})
+            rec = t.materialize(i) or {}
+            if "fieldValue" in data:
+                rec["fieldValue"] = data["fieldValue"]
+            if data.get("fieldCurrency"):
+                rec["fieldCurrency"] = data["fieldCurrency"]
+            rec["updatedTimestamp"] = fmt_naive(time.time())
+            t.touch()
+            return Result(200, {key: self.render(table, i)})
+
+        return fn
+
+    def post_deal_field_data(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "dealCustomFieldDatum")
+        d, cf = as_int(data.get("dealId")), as_int(data.get("customFieldId"))
+        if d is None:
+            raise missing("dealId")
+        if cf is None:
+            raise missing("customFieldId")
+        if not self.t("deals").exists(d):
+            raise not_found_404("Deal")
+        if not self.t("dealCustomFieldMeta").exists(cf):
+            raise not_found_404("Custom field")
+        if "fieldValue" not in data:
+            raise missing("fieldValue")
+        j = self.set_custom_datum(
+            "dealCustomFieldData",
+            "dealId",
+            "dealCustomFieldMetumId",
+            d,
+            cf,
+            data.get("fieldValue"),
+            data.get("fieldCurrency"),
+            time.time(),
+        )
+        return Result(200, {"dealCustomFieldDatum": self.render("dealCustomFieldData", j)})
+
+    # -- deals and notes -------------------------------------------------------------------
+    def _deal_refs(self, data: dict[str, Any], rec: Record) -> None:
+        if "contact" in data and data["contact"] not in (None, ""):
+            c = as_int(data["contact"])
+            if c is None or not self.t("contacts").exists(c):
+                raise err("Contact not found", "invalid", "/data/attributes/contact")
+            rec["contact"] = str(c)
+        if "account" in data:
+            a = as_int(data["account"]) if data["account"] not in (None, "") else None
+            if a is not None and not self.t("accounts").exists(a):
+                raise err("Account not found", "invalid", "/data/attributes/account")
+            rec["account"] = rec["customerAccount"] = None if a is None else str(a)
+        if "owner" in data:
+            o = as_int(data["owner"])
+            if o is None or not self.t("users").exists(o):
+                raise err("Owner not found", "invalid", "/data/attributes/owner")
+            rec["owner"] = str(o)
+        if "stage" in data or "group" in data:
+            st = as_int(data.get("stage", rec.get("stage")))
+            if st is None or not self.t("dealStages").exists(st):
+                raise err("Stage not found", "invalid", "/data/attributes/stage")
+            grp = str(self.t("dealStages").value(st, "group"))
+            if data.get("group") not in (None, "") and sid(data["group"]) != grp:
+                raise err(
+                    "The stage does not belong to the pipeline", "invalid", "/data/attributes/stage"
+                )
+            rec["stage"], rec["group"] = str(st), grp
+        for k in ("title", "description", "percent"):
+            if k in data:
+                rec[k] = "" if data[k] is None else str(data[k])
+        if "value" in data:
+            v = as_int(data["value"])
+            if v is None or v < 0:
+                raise err(
+                    "Invalid deal value",
+                    "invalid",
+                    "/data/attributes/value",
+                    "value is in cents, a non-negative integer",
+                )
+            rec["value"] = str(v)
+        if "currency" in data:
+            cur = sid(data["currency"]).lower()
+            if len(cur) != 3:
+                raise err("Invalid currency", "invalid", "/data/attributes/currency")
+            rec["currency"] = cur
+        if "status" in data:
+            s = sid(data["status"])
+            if s not in ("0", "1", "2"):
+                raise err("Invalid status", "invalid", "/data/attributes/status")
+            rec["status"] = s
+
+    def _deal_fields(self, d: int, fields: Any, now: float) -> None:
+        if fields is None:
+            return
+        meta = self.t("dealCustomFieldMeta")
+        if not isinstance(fields, list) or any(
+            not isinstance(f, dict) or not meta.exists(as_int(f.get("customFieldId")) or 0)
+            for f in fields
+        ):
+            raise err(
+                "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
+            )
+        for f in fields:
+            self.set_custom_datum(
+                "dealCustomFieldData",
+                "dealId",
+                "dealCustomFieldMetumId",
+                d,
+                int(sid(f["customFieldId"])),
+                f.get("fieldValue"),
+                f.get("fieldCurrency"),
+                now,
+            )
+
+    def post_deals(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "deal")
+        for k in ("title", "value", "currency", "owner", "stage"):
+            if data.get(k) in (None, ""):
+                raise missing(k)
+        if data.get("contact") in (None, "") and data.get("account") in (None, ""):
+            raise missing("contact")
+        now = time.time()
+        rec: Record = {
+            "hash": uuid.uuid4().hex[:8],
+            "owner": "1",
+            "contact": None,
+            "organization": None,
+            "group": "1",
+            "stage": "1",
+            "title": "",
+            "description": "",
+            "percent": "0",
+            "cdate": fmt_offset(now),
+            "mdate": fmt_offset(now),
+            "nextdate": None,
+            "nexttaskid": None,
+            "value": "0",
+            "currency": "usd",
+            "winProbability": None,
+            "winProbabilityMdate": None,
+            "status": "0",
+            "activitycount": "0",
+            "nextdealid": None,
+            "edate": ZERO_DATETIME,
+            "isDisabled": False,
+            "account": None,
+            "customerAccount": None,
+        }
+        self._deal_refs(data, rec)
+        meta = self.t("dealCustomFieldMeta")
+        if data.get("fields") is not None and (
+            not isinstance(data["fields"], list)
+            or any(
+                not isinstance(f, dict) or not meta.exists(as_int(f.get("customFieldId")) or 0)
+                for f in data["fields"]
+            )
+        ):
+            raise err(
+                "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
+            )
+        i = self.t("deals").insert(rec)
+        self._deal_fields(i, data.get("fields"), now)
+        contacts = [self.render("contacts", int(rec["contact"]))] if rec["contact"] else []
+        return Result(201, {"contacts": contacts, "deal": self.render("deals", i)})
+
+    def put_deal(self, req: Request, rid: str) -> Result:
+        data = wrapper(self.a, req, "deal")
+        t = self.t("deals")
+        i = as_int(rid)
+        if i is None or not t.exists(i):
+            raise not_found("deal", rid)
+        now = time.time()
+        rec = dict(t.get(i) or {})
+        self._deal_refs(data, rec)
+        meta = self.t("dealCustomFieldMeta")
+        if data.get("fields") is not None and (
+            not isinstance(data["fields"], list)
+            or any(
+                not isinstance(f, dict) or not meta.exists(as_int(f.get("customFieldId")) or 0)
+                for f in data["fields"]
+            )
+        ):
+            raise err(
+                "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
+            )
+        rec["mdate"] = fmt_offset(now)
+        if rec.get("status") in ("1", "2") and rec.get("edate") in (None, "", ZERO_DATETIME):
+            rec["edate"] = fmt_naive(now)
+        elif rec.get("status") == "0":
+            rec["edate"] = ZERO_DATETIME
+        t.put(i, rec)
+        self._deal_fields(i, data.get("fields"), now)
+        return Result(200, {"deal": self.render("deals", i)})
+
+    NOTE_TABLES = {
+        "Subscriber": "contacts",
+        "Deal": "deals",
+        "CustomerAccount": "accounts",
+        "DealTask": "dealTasks",
+    }
+
+    def create_note(self, data: dict[str, Any], reltype: str, relid: int | None) -> int:
+        text = sid(data.get("note"))
+        if not text:
+            raise missing("note")
+        if relid is None:
+            raise missing("relid")
+        table = self.NOTE_TABLES.get(reltype)
+        if table is None and reltype not in ("Activity", "CustomObject"):
+            raise err("Invalid reltype", "invalid", "/data/attributes/reltype")
+        if table is not None and not self.t(table).exists(relid):
+            raise not_found_404(reltype)
+        now = time.time()
+        owner = {"Subscriber": "contact", "Deal": "deal", "CustomerAccount": "account"}.get(
+            reltype, reltype.lower()
+        )
+        return self.t("notes").insert(
+            {
+                "note": text,
+                "relid": str(relid),
+                "reltype": reltype,
+                "userid": "1",
+                "is_draft": "0",
+                "cdate": fmt_offset(now),
+                "mdate": fmt_offset(now),
+                "user": "1",
+                "owner": {"type": owner, "id": str(relid)},
+            }
+        )
+
+    def post_notes(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "note")
+        i = self.create_note(
+            data, sid(data.get("reltype")) or "Subscriber", as_int(data.get("relid"))
+        )
+        return Result(201, {"note": self.render("notes", i)})
+
+    def post_child_note(self, reltype: str) -> Any:
+        def fn(req: Request, pid: str) -> Result:
+            data = wrapper(self.a, req, "note")
+            i = self.create_note(data, reltype, as_int(pid))
+            return Result(201, {"note": self.render("notes", i)})
+
+        return fn
+
+    # -- e-commerce ------------------------------------------------------------------------
+    def post_ecom_customers(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "ecomCustomer")
+        for k in ("connectionid", "externalid", "email"):
+            if data.get(k) in (None, ""):
+                raise missing(k)
+        conn = as_int(data["connectionid"])
+        if conn is None or not self.t("connections").exists(conn):
+            raise err("Connection not found", "invalid", "/data/attributes/connectionid")
+        email = sid(data["email"])
+        if not EMAIL_RE.match(email):
+            raise err("Email address is invalid", "email_invalid", "/data/attributes/email")
+        t = self.t("ecomCustomers")
+        ext = sid(data["externalid"])
+        if (str(conn), ext) in self.ext_index("ecomCustomers"):
+            raise err(
+                "Duplicate customer",
+                "duplicate",
+                "/data/attributes/externalid",
+                f"A customer with externalid {ext} already exists for this connection",
+            )
+        now = time.time()
+        i = t.insert(
+            {
+                "connectionid": str(conn),
+                "externalid": ext,
+                "email": email,
+                "totalRevenue": "0",
+                "totalOrders": "0",
+                "totalProducts": "0",
+                "avgRevenuePerOrder": "0",
+                "avgProductCategory": "",
+                "tstamp": fmt_offset(now),
+                "acceptsMarketing": sid(data.get("acceptsMarketing")) or "0",
+                "connection": str(conn),
+            }
+        )
+        self.ext_index("ecomCustomers")[(str(conn), ext)] = i
+        return Result(201, {"ecomCustomer": self.render("ecomCustomers", i)})
+
+    def _order_products(self, order: int, products: Any, now: float) -> list[int]:
+        t = self.t("ecomOrderProducts")
+        for j in t.children("orderid", order):
+            t.delete(j)
+        out = []
+        for p in products or []:
+            out.append(
+                t.insert(
+                    {
+                        "externalid": sid(p.get("externalid")),
+                        "name": sid(p.get("name")),
+                        "price": sid(p.get("price")),
+                        "quantity": sid(p.get("quantity")),
+                        "category": sid(p.get("category")),
+                        "sku": sid(p.get("sku")),
+                        "description": sid(p.get("description")),
+                        "imageUrl": sid(p.get("imageUrl")),
+                        "productUrl": sid(p.get("productUrl")),
+                        "createdDate": fmt_offset(now),
+                        "updatedDate": fmt_offset(now),
+                        "tstamp": fmt_offset(now),
+                        "orderid": str(order),
+                        "connectionid": str(self.t("ecomOrders").value(order, "connectionid")),
+                        "ecomOrder": str(order),
+                    }
+                )
+            )
+        return out
+
+    def _check_products(self, products: Any) -> None:
+        if not isinstance(products, list):
+            raise err("Invalid order products", "invalid", "/data/attributes/orderProducts")
+        for n, p in enumerate(products):
+            if not isinstance(p, dict):
+                raise err("Invalid order product", "invalid", f"/data/attributes/orderProducts/{n}")
+            for k in ("name", "price", "quantity"):
+                if p.get(k) in (None, ""):
+                    raise missing(f"orderProducts/{n}/{k}")
+            if as_int(p.get("price")) is None or (as_int(p.get("price")) or 0) < 0:
+                raise err(
+                    "Invalid price",
+                    "invalid",
+                    f"/data/attributes/orderProducts/{n}/price",
+                    "price is in cents, a non-negative integer",
+                )
+
+    def _apply_order(self, rec: Record, data: dict[str, Any]) -> None:
+        money = ("totalPrice", "shippingAmount", "taxAmount", "discountAmount")
+        for k in money:
+            if k in data:
+                v = as_int(data[k])
+                if v is None:
+                    raise err(
+                        f"Invalid {k}", "invalid", f"/data/attributes/{k}", "amounts are in cents"
+                    )
+                rec[k] = v  # numbers, as the service answers
+        for k in (
+            "externalid",
+            "externalcheckoutid",
+            "source",
+            "email",
+            "currency",
+            "orderUrl",
+            "shippingMethod",
+            "orderNumber",
+            "externalCreatedDate",
+            "externalUpdatedDate",
+            "abandonedDate",
+            "orderDate",
+        ):
+            if k in data:
+                rec[k] = None if data[k] is None else sid(data[k])
+        if "externalCreatedDate" in data and parse_ts(data["externalCreatedDate"]) is None:
+            raise err(
+                "Invalid externalCreatedDate", "invalid", "/data/attributes/externalCreatedDate"
+            )
+
+    def post_ecom_orders(self, req: Request) -> Result:
+        data = wrapper(self.a, req, "ecomOrder")
+        if data.get("externalid") in (None, "") and data.get("externalcheckoutid") in (None, ""):
+            raise missing("externalid")
+        for k in (
+            "email",
+            "totalPrice",
+            "currency",
+            "connectionid",
+            "customerid",
+            "externalCreatedDate",
+        ):
+            if data.get(k) in (None, ""):
+                raise missing(k)
+        if data.get("externalid") not in (None, "") and not data.get("orderProducts"):
+            raise missing("orderProducts")
+        conn, cust = as_int(data["connectionid"]), as_int(data["customerid"])
+        if conn is None or not self.t("connections").exists(conn):
+            raise err("Connection not found", "invalid", "/data/attributes/connectionid")
+        if cust is None or not self.t("ecomCustomers").exists(cust):
+            raise err("Customer not found", "invalid", "/data/attributes/customerid")
+        if not EMAIL_RE.match(sid(data["email"])):
+            raise err("Email address is invalid", "email_invalid", "/data/attributes/email")
+        self._check_products(data.get("orderProducts") or [])
+        t = self.t("ecomOrders")
+        ext = sid(data.get("externalid"))
+        if ext and (str(conn), ext) in self.ext_index("ecomOrders"):
+            raise err(
+                "Duplicate order",
+                "duplicate",
+                "/data/attributes/externalid",
+                f"An order with externalid {ext} already exists",
+            )
+        now = time.time()
+        rec: Record = {
+            "externalid": None,
+            "externalcheckoutid": None,
+            "source": "1",
+            "email": "",
+            "currency": "USD",
+            "connectionid": str(conn),
+            "customerid": str(cust),
+            "orderUrl": "",
+            "shippingMethod": "",
+            "shippingAmount": 0,
+            "taxAmount": 0,
+            "discountAmount": 0,
+            "totalPrice": 0,
+            "totalProducts": 0,
+            "createdDate": fmt_offset(now),
+            "updatedDate": fmt_offset(now),
+            "externalCreatedDate": None,
+            "externalUpdatedDate": None,
+            "state": 1,
+            "abandonedDate": None,
+            "orderNumber": "",
+            "orderDate": None,
+            "tstamp": fmt_offset(now),
+            "orderProducts": [],
+            "orderDiscounts": data.get("orderDiscounts") or [],
+            "connection": str(conn),
+            "customer": str(cust),
+        }
+        self._apply_order(rec, data)
+        if not rec.get("externalid"):
+            rec["state"] = 2
+        i = t.insert(rec)
+        if rec.get("externalid"):
+            self.ext_index("ecomOrders")[(str(conn), str(rec["externalid"]))] = i
+        prods = self._order_products(i, data.get("orderProducts"), now)
+        rec["orderProducts"] = [str(p) for p in prods]
+        rec["totalProducts"] = len(prods)
+        return Result(
+            201,
+            {
+                "connections": [self.render("connections", conn)],
+                "ecomCustomers": [self.render("ecomCustomers", cust)],
+                "ecomOrderProducts": [self.render("ecomOrderProducts", p) for p in prods],
+                "ecomOrder": self.render("ecomOrders", i),
+            },
+        )
+
+    def put_ecom_order(self, req: Request, rid: str) -> Result:
+        data = wrapper(self.a, req, "ecomOrder")
+        t = self.t("ecomOrders")
+        i = as_int(rid)
+        if i is None or not t.exists(i):
+            raise not_found("ecomOrder", rid)
+        if "orderProducts" in data:
+            self._check_products(data.get("orderProducts") or [])
+        now = time.time()
+        rec = dict(t.get(i) or {})
+        self._apply_order(rec, data)
+        if rec.get("externalid") and rec.get("state") == 2:
+            rec["state"] = 3  # a recovered abandoned cart
+        rec["updatedDate"] = rec["tstamp"] = fmt_offset(now)
+        t.put(i, rec)
+        self._ext.pop("ecomOrders", None)
+        if "orderProducts" in data:
+            prods = self._order_products(i, data.get("orderProducts"), now)
+            rec["orderProducts"] = [str(p) for p in prods]
+            rec["totalProducts"] = len(prods)
+        return Result(200, {"ecomOrder": self.render("ecomOrders", i)})
+
+    # -- custom objects --------------------------------------------------------------------
+    def _ext_index(self, schema: str, t: Table) -> dict[str, int]:
+        idx = self._record_ext.get(schema)
+        if idx is None:
+            idx = {str(t.value(i, "externalId")): i for i in t.ids}
+            self._record_ext[schema] = idx
+        return idx
+
+    def post_record(self, req: Request, schema: str) -> Result:
+        t = self.a.records_table(schema)
+        si = self.a.schema_index(schema)
+        srec = self.t("customObjects/schemas").get(si or 0) or {}
+        data = wrapper(self.a, req, "record")
+        ext = sid(data.get("externalId"))
+        if not ext:
+            raise missing("externalId")
+        fields = data.get("fields") or []
+        known = {f["id"]: f for f in srec.get("fields", [])}
+        if not isinstance(fields, list):
+            raise err("Invalid fields", "invalid", "/data/attributes/fields")
+        for n, f in enumerate(fields):
+            if not isinstance(f, dict) or f.get("id") not in known:
+                raise err(
+                    "Unknown field",
+                    "field_invalid",
+                    f"/record/fields/{n}/id",
+                    f"Field '{f.get('id') if isinstance(f, dict) else f}' is not in the schema",
+                )
+        rels = data.get("relationships") or {}
+        if not isinstance(rels, dict):
+            raise err("Invalid relationships", "invalid", "/record/relationships")
+        for rel, ids in rels.items():
+            if rel == "primary-contact":
+                for c in ids if isinstance(ids, list) else [ids]:
+                    ci = as_int(c)
+                    if ci is None or not self.t("contacts").exists(ci):
+                        raise err(
+                            "Related contact not found",
+                            "invalid",
+                            "/record/relationships/primary-contact",
+                        )
+        now = time.time()
+        idx = self._ext_index(schema, t)
+        i = idx.get(ext)
+        norm_rels = {
+            k: [sid(x) for x in (v if isinstance(v, list) else [v])] for k, v in rels.items()
+        }
+        if i is not None and t.exists(i):
+            rec = dict(t.get(i) or {})
+            merged = {f["id"]: f for f in rec.get("fields", [])}
+            for f in fields:
+                merged[f["id"]] = {"id": f["id"], "value": f.get("value")}
+            rec["fields"] = list(merged.values())
+            if rels:
+                rec["relationships"] = {**rec.get("relationships", {}), **norm_rels}
+            rec["updatedTimestamp"] = fmt_utc_z(now)
+            t.put(i, rec)
+            return Result(200, {"record": t.get(i)})
+        rec = {
+            "id": str(uuid.uuid4()),
+            "externalId": ext,
+            "schemaId": schema,
+            "fields": [{"id": f["id"], "value": f.get("value")} for f in fields],
+            "relationships": norm_rels,
+            "createdTimestamp": fmt_utc_z(now),
+            "updatedTimestamp": fmt_utc_z(now),
+        }
+        i = t.insert(rec)
+        idx[ext] = i
+        return Result(201, {"record": t.get(i)})
+
+    def ext_index(self, name: str) -> dict[tuple[str, str], int]:
+        """(connectionid, externalid) -> id for e-commerce rows, built on first use and kept
+        up to date by creates; updates and deletes drop it (rebuilt on next use)."""
+        idx = self._ext.get(name)
+        if idx is None:
+            t = self.t(name)
+            idx = {}
+            for j in t.ids:
+                ext = t.value(j, "externalid")
+                if ext:
+                    idx[(str(t.value(j, "connectionid")), str(ext))] = j
+            self._ext[name] = idx
+        return idx
+
+    # -- misc ------------------------------------------------------------------------------
+    def generic_put(self, name: str) -> Any:
+        """PUT /<name>/{id}: change the sent keys the record has, stamp its updated time."""
+        singular = SPECS[name].singular
+
+        def fn(req: Request, rid: str) -> Result:
+            data = wrapper(self.a, req, singular)
+            t = self.t(name)
+            i = as_int(rid)
+            if i is None or not t.exists(i):
+                raise not_found(singular, rid)
+            rec = dict(t.get(i) or {})
+            if name == "tags" and "tag" in data:
+                other = self.find_tag(sid(data["tag"]), sid(data.get("tagType")) or "contact")
+                if other is not None and other != i:
+                    raise ApiError(
+                        422,
+                        {
+                            "message": "Could not process request",
+                            "error": f"Duplicate entry '{data['tag']}' for key 'typetag'",
+                        },
+                    )
+            if name == "fields" and "title" in data:
+                for j in t.ids:
+                    if j != i and str(t.value(j, "title")).lower() == sid(data["title"]).lower():
+                        raise err("Duplicate field title", "duplicate", "/data/attributes/title")
+            if name == "ecomCustomers":
+                if "email" in data and not EMAIL_RE.match(sid(data["email"])):
+                    raise err("Email address is invalid", "email_invalid", "/data/attributes/email")
+                conn = as_int(data.get("connectionid", rec.get("connectionid")))
+                if conn is None or not self.t("connections").exists(conn):
+                    raise err("Connection not found", "invalid", "/data/attributes/connectionid")
+            for k, v in data.items():
+                if k in rec and k not in ("id", "links") and not isinstance(rec[k], dict | list):
+                    rec[k] = None if v is None else sid(v) if not isinstance(v, str) else v
+            if name == "ecomCustomers":
+                rec["connection"] = rec.get("connectionid")
+                rec["tstamp"] = fmt_offset(time.time())
+            stamp_updated(rec)
+            t.put(i, rec)
+            self._ext.pop(name, None)
+            return Result(200, {singular: self.render(name, i)})
+
+        return fn
+
+    def generic_delete(self, name: str) -> Any:
+        def fn(req: Request, rid: str) -> Result:
+            i = as_int(rid)
+            t = self.t(name)
+            if i is None or not t.exists(i):
+                raise not_found(SPECS[name].singular, rid)
+            if name == "accounts":
+                self.account_names.pop(str(t.value(i, "name")).lower(), None)
+            t.delete(i)
+            self._ext.pop(name, None)
+            return Result(200, {})
+
+        return fn
+
+
+def register(acct: Account) -> None:
+    """Add the write routes to the account's router."""
+    w = Writes(acct)
+    acct.writes = w
+    r = acct.router
+    r.add("POST", "/contacts", w.post_contacts)
+    r.add("POST", "/contact/sync", w.post_contact_sync)
+    r.add("PUT", "/contacts/{id}", w.put_contact)
+    r.add("DELETE", "/contacts/{id}", w.delete_contact)
+    r.add("POST", "/tags", w.post_tags)
+    r.add("POST", "/contactTags", w.post_contact_tags)
+    r.add("DELETE", "/contactTags/{id}", w.delete_contact_tag)
+    r.add("POST", "/contactLists", w.post_contact_lists)
+    r.add("POST", "/lists", w.post_lists)
+    r.add("POST", "/fields", w.post_fields)
+    r.add("POST", "/fieldOption/bulk", w.post_field_options)
+    r.add("POST", "/fieldRels", w.post_field_rels)
+    r.add("POST", "/fieldValues", w.post_field_values)
+    r.add("PUT", "/fieldValues/{id}", w.put_field_value)
+    r.add("POST", "/accounts", w.post_accounts)
+    r.add("PUT", "/accounts/{id}", w.put_account)
+    r.add("POST", "/accountContacts", w.post_account_contacts)
+    r.add("POST", "/accountCustomFieldData", w.post_account_field_data)
+    r.add(
+        "PUT",
+        "/accountCustomFieldData/{id}",
+        w.put_custom_datum("accountCustomFieldData", "accountCustomFieldDatum"),
+    )
+    r.add("POST", "/dealCustomFieldData", w.post_deal_field_data)
+    r.add(
+        "PUT",
+        "/dealCustomFieldData/{id}",
+        w.put_custom_datum("dealCustomFieldData", "dealCustomFieldDatum"),
+    )
+    r.add("POST", "/deals", w.post_deals)
+    r.add("PUT", "/deals/{id}", w.put_deal)
+    r.add("POST", "/notes", w.post_notes)
+    r.add("POST", "/deals/{id}/notes", w.post_child_note("Deal"))
+    r.add("POST", "/accounts/{id}/notes", w.post_child_note("CustomerAccount"))
+    r.add("POST", "/ecomCustomers", w.post_ecom_customers)
+    r.add("POST", "/ecomOrders", w.post_ecom_orders)
+    r.add("PUT", "/ecomOrders/{id}", w.put_ecom_order)
+    r.add("POST", "/customObjects/records/{schemaId}", w.post_record)
+    from . import bulk_import
+
+    bulk_import.register(acct)
+    for name in (
+        "ecomCustomers",
+        "tags",
+        "lists",
+        "fields",
+        "accountContacts",
+        "notes",
+        "dealTasks",
+        "dealStages",
+        "dealGroups",
+        "webhooks",
+        "connections",
+        "contactAutomations",
+    ):
+        r.add("PUT", f"/{name}/{{id}}", w.generic_put(name))
+    for name in (
+        "deals",
+        "notes",
+        "tags",
+        "accounts",
+        "accountContacts",
+        "ecomOrders",
+        "ecomCustomers",
+        "fieldValues",
+        "lists",
+        "fields",
+    ):
+        r.add("DELETE", f"/{name}/{{id}}", w.generic_delete(name))

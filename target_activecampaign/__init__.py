@@ -1,0 +1,1 @@
+"""Singer target for ActiveCampaign API v3 (see target_activecampaign.target)."""

@@ -1,0 +1,84 @@
+"""The rejects file and the run summary: every record ends up written, rejected or explained."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import typing as t
+from collections import defaultdict
+from pathlib import Path
+
+OUTCOMES = ("written", "rejected", "reference", "ignored", "would_write")
+
+
+def _default(value: t.Any) -> t.Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, set | tuple):
+        return list(value)
+    return str(value)
+
+
+class Ledger:
+    """Counts outcomes per stream and appends rejects to a JSON Lines file.
+
+    The file is created on the first reject (a clean run leaves none behind), and each line is
+    flushed at once so a crash later in the run still leaves every reject so far on disk.
+    """
+
+    def __init__(self, rejects_path: str | Path | None) -> None:
+        self.path = Path(rejects_path) if rejects_path else None
+        self.counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
+        self._fh: t.IO[str] | None = None
+        self._lock = threading.Lock()
+
+    def count(self, stream: str, outcome: str, n: int = 1) -> None:
+        with self._lock:
+            self.counts[stream][outcome] += n
+
+    def reject(
+        self,
+        stream: str,
+        record: t.Any,
+        reason: str,
+        api_error: t.Any = None,
+        object_type: str | None = None,
+    ) -> None:
+        line = {
+            "stream": stream,
+            "object_type": object_type,
+            "reason": reason,
+            "api_error": api_error,
+            "record": record,
+        }
+        text = json.dumps(line, default=_default, ensure_ascii=False)
+        with self._lock:
+            self.counts[stream]["rejected"] += 1
+            if self.path is not None:
+                if self._fh is None:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self._fh = self.path.open("w", encoding="utf-8")
+                self._fh.write(text + "\n")
+                self._fh.flush()
+
+    @property
+    def rejected(self) -> int:
+        return sum(c["rejected"] for c in self.counts.values())
+
+    def summary(self) -> dict[str, t.Any]:
+        totals = dict.fromkeys(OUTCOMES, 0)
+        for c in self.counts.values():
+            for k, v in c.items():
+                totals[k] += v
+        return {
+            "streams": {s: dict(c) for s, c in sorted(self.counts.items())},
+            "totals": totals,
+            "rejects_file": str(self.path) if self.path and totals["rejected"] else None,
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None

@@ -1,0 +1,357 @@
+"""Names -> ids in the destination account, looked up once per run and cached.
+
+Every catalogue is loaded on first use, so a run that only loads accounts never lists tags.
+Creations (tags, accounts) go into the cache at once: a name is created at most once per run.
+In dry run nothing is created; a would-be-created name resolves to a placeholder id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import typing as t
+
+from activecampaign_http import ApiClient, ApiError
+from target_activecampaign.mapping import (
+    FieldCatalog,
+    FieldDef,
+    Reject,
+    api_error_text,
+    contact_fields_from_api,
+    email_key,
+    is_duplicate_error,
+    is_id,
+    meta_fields_from_api,
+)
+
+PAGE = 100
+DRY_RUN_ID = "0"
+
+
+class Resolver:
+    """Destination-account lookups shared by every sink of a run."""
+
+    def __init__(self, client: ApiClient, *, dry_run: bool, logger: logging.Logger) -> None:
+        self.client = client
+        self.dry_run = dry_run
+        self.logger = logger
+        self._lock = threading.RLock()
+        self._fields: FieldCatalog | None = None
+        self._account_fields: FieldCatalog | None = None
+        self._deal_fields: FieldCatalog | None = None
+        self._lists: list[dict] | None = None
+        self._tags: dict[str, str] | None = None  # name casefold -> id
+        self._tag_names: dict[str, str] = {}  # id -> name
+        self._accounts: dict[str, str] = {}  # name casefold -> id
+        self._contacts: dict[str, str] = {}  # email key -> id
+        self._pipelines: list[dict] | None = None
+        self._stages: list[dict] | None = None
+        self._users: list[dict] | None = None
+        self._connections: list[dict] | None = None
+        self._schemas: list[dict] | None = None
+
+    # -- paging ------------------------------------------------------------------------------
+
+    def list_all(self, path: str, key: str, params: dict | None = None) -> list[dict]:
+        """Every row of a list endpoint (limit 100, offset paging, until a short page)."""
+        rows: list[dict] = []
+        offset = 0
+        while True:
+            query = {**(params or {}), "limit": PAGE, "offset": offset}
+            body = self.client.get_json(path, params=query) or {}
+            page = body.get(key) or []
+            rows.extend(page)
+            total = (body.get("meta") or {}).get("total")
+            offset += len(page)
+            if len(page) < PAGE or (total is not None and offset >= int(total)):
+                return rows
+
+    # -- contact custom fields ---------------------------------------------------------------
+
+    def fields(self) -> FieldCatalog:
+        with self._lock:
+            if self._fields is None:
+                body = {"fields": [], "fieldOptions": []}
+                offset = 0
+                while True:
+                    page = self.client.get_json("fields", params={"limit": PAGE, "offset": offset})
+                    page = page or {}
+                    got = page.get("fields") or []
+                    body["fields"].extend(got)
+                    body["fieldOptions"].extend(page.get("fieldOptions") or [])
+                    offset += len(got)
+                    if len(got) < PAGE:
+                        break
+                self._fields = FieldCatalog(contact_fields_from_api(body))
+            return self._fields
+
+    def account_fields(self) -> FieldCatalog:
+        with self._lock:
+            if self._account_fields is None:
+                rows = self.list_all("accountCustomFieldMeta", "accountCustomFieldMeta")
+                self._account_fields = FieldCatalog(meta_fields_from_api(rows))
+            return self._account_fields
+
+    def deal_fields(self) -> FieldCatalog:
+        with self._lock:
+            if self._deal_fields is None:
+                rows = self.list_all("dealCustomFieldMeta", "dealCustomFieldMeta")
+                self._deal_fields = FieldCatalog(meta_fields_from_api(rows))
+            return self._deal_fields
+
+    def field(self, catalog: FieldCatalog, key: t.Any, kind: str) -> FieldDef:
+        found = catalog.find(key)
+        if found is None:
+            raise Reject(f"unknown {kind} custom field {key!r} (not an id, perstag or title)")
+        return found
+
+    # -- lists -------------------------------------------------------------------------------
+
+    def list_id(self, ref: t.Any) -> str:
+        """A list id from an id, a stringid or a name (any case)."""
+        with self._lock:
+            if self._lists is None:
+                self._lists = self.list_all("lists", "lists")
+            rows = self._lists
+        text = str(ref).strip()
+        if is_id(ref):
+            for row in rows:
+                if str(row.get("id")) == text:
+                    return text
+        folded = text.casefold()
+        for attr in ("stringid", "name"):
+            for row in rows:
+                if str(row.get(attr) or "").casefold() == folded:
+                    return str(row["id"])
+        raise Reject(f"unknown list {ref!r} (not a list id, stringid or name in this account)")
+
+    def list_by_natural(self, key: tuple[t.Any, t.Any]) -> str:
+        """A destination list id from a source list's (stringid, name)."""
+        stringid, name = key
+        for ref in (stringid, name):
+            if ref:
+                try:
+                    return self.list_id(ref)
+                except Reject:
+                    continue
+        raise Reject(f"list {name or stringid!r} does not exist in this account")
+
+    # -- tags --------------------------------------------------------------------------------
+
+    def _load_tags(self) -> dict[str, str]:
+        if self._tags is None:
+            self._tags = {}
+            for row in self.list_all("tags", "tags"):
+                name = str(row.get("tag") or "")
+                self._tags.setdefault(name.casefold(), str(row["id"]))
+                self._tag_names[str(row["id"])] = name
+        return self._tags
+
+    def tag_name(self, tag_id: t.Any) -> str:
+        """The name of a destination tag id (for link records that carry our ids)."""
+        with self._lock:
+            self._load_tags()
+            name = self._tag_names.get(str(tag_id).strip())
+        if name is None:
+            raise Reject(f"unknown tag id {tag_id!r}")
+        return name
+
+    def tag_id(self, name: str, *, create: bool = True) -> str:
+        """A tag's id by name, creating the tag when missing (bulk import does the same)."""
+        with self._lock:
+            tags = self._load_tags()
+            found = tags.get(name.casefold())
+            if found is not None or not create:
+                if found is None:
+                    raise Reject(f"unknown tag {name!r}")
+                return found
+            if self.dry_run:
+                return DRY_RUN_ID
+            resp = self.client.request(
+                "POST",
+                "tags",
+                json={"tag": {"tag": name, "tagType": "contact", "description": ""}},
+                ok_statuses=(422,),
+            )
+            body = resp.ac_json or {}
+            if resp.status_code == 422:
+                # created meanwhile by someone else: reload once
+                self._tags = None
+                found = self._load_tags().get(name.casefold())
+                if found is None:
+                    raise Reject(f"tag {name!r} could not be created", body)
+                return found
+            tag_id = str((body.get("tag") or {}).get("id"))
+            tags[name.casefold()] = tag_id
+            self._tag_names[tag_id] = name
+            return tag_id
+
+    def known_tag(self, name: str) -> bool:
+        with self._lock:
+            return name.casefold() in self._load_tags()
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def account_id(self, name: str) -> str | None:
+        """An account's id by exact name (case-insensitive), or None. Cached per run."""
+        key = name.strip().casefold()
+        with self._lock:
+            if key in self._accounts:
+                return self._accounts[key]
+        rows = self.list_all("accounts", "accounts", params={"search": name.strip()})
+        found = None
+        for row in rows:
+            if str(row.get("name") or "").strip().casefold() == key:
+                found = str(row["id"])
+                break
+        if found is not None:
+            with self._lock:
+                self._accounts[key] = found
+        return found
+
+    def remember_account(self, name: str, account_id: str) -> None:
+        with self._lock:
+            self._accounts[name.strip().casefold()] = account_id
+
+    def ensure_account(self, name: str) -> str:
+        """Find or create an account by name (there is no upsert; a duplicate name is 422)."""
+        found = self.account_id(name)
+        if found is not None:
+            return found
+        if self.dry_run:
+            return DRY_RUN_ID
+        resp = self.client.request(
+            "POST", "accounts", json={"account": {"name": name.strip()}}, ok_statuses=(422,)
+        )
+        if resp.status_code == 422:
+            self._accounts.pop(name.strip().casefold(), None)
+            found = self.account_id(name)
+            if found is None:
+                raise Reject(f"account {name!r} could not be created", resp.ac_json)
+            return found
+        account_id = str(((resp.ac_json or {}).get("account") or {}).get("id"))
+        self.remember_account(name, account_id)
+        return account_id
+
+    # -- contacts ----------------------------------------------------------------------------
+
+    def contact_id(self, email: str) -> str | None:
+        """The destination contact id for an email, or None (one GET per email per run)."""
+        key = email_key(email)
+        with self._lock:
+            if key in self._contacts:
+                return self._contacts[key]
+        body = self.client.get_json("contacts", params={"email": email.strip()}) or {}
+        found = None
+        for row in body.get("contacts") or []:
+            if email_key(str(row.get("email") or "")) == key:
+                found = str(row["id"])
+                break
+        if found is not None:
+            with self._lock:
+                self._contacts[key] = found
+        return found
+
+    def remember_contact(self, email: str, contact_id: str) -> None:
+        with self._lock:
+            self._contacts[email_key(email)] = str(contact_id)
+
+    def require_contact(self, email: str) -> str:
+        found = self.contact_id(email)
+        if found is None:
+            if self.dry_run:
+                return DRY_RUN_ID
+            raise Reject(f"contact {email!r} does not exist in this account")
+        return found
+
+    # -- deals configuration -----------------------------------------------------------------
+
+    def pipeline_id(self, ref: t.Any) -> str:
+        with self._lock:
+            if self._pipelines is None:
+                self._pipelines = self.list_all("dealGroups", "dealGroups")
+        return self._match(self._pipelines, ref, ("title",), "pipeline")
+
+    def stage_id(self, ref: t.Any, pipeline_id: str | None) -> str:
+        with self._lock:
+            if self._stages is None:
+                self._stages = self.list_all("dealStages", "dealStages")
+        rows = self._stages
+        if pipeline_id and not is_id(ref):
+            rows = [r for r in rows if str(r.get("group")) == str(pipeline_id)]
+        return self._match(rows, ref, ("title",), "stage")
+
+    def stage_pipeline(self, stage_id: str) -> str | None:
+        self.stage_id(stage_id, None)
+        for row in self._stages or []:
+            if str(row.get("id")) == str(stage_id):
+                return str(row.get("group"))
+        return None
+
+    def user_id(self, ref: t.Any) -> str:
+        with self._lock:
+            if self._users is None:
+                self._users = self.list_all("users", "users")
+        return self._match(self._users, ref, ("username", "email"), "user")
+
+    def connection_id(self, ref: t.Any) -> str:
+        with self._lock:
+            if self._connections is None:
+                self._connections = self.list_all("connections", "connections")
+        if isinstance(ref, tuple):
+            service, ext = ref
+            for row in self._connections:
+                if str(row.get("service")) == str(service) and str(row.get("externalid")) == str(
+                    ext
+                ):
+                    return str(row["id"])
+            raise Reject(f"connection {service}/{ext} does not exist in this account")
+        return self._match(self._connections, ref, ("externalid", "name"), "connection")
+
+    def schema(self, ref: str) -> dict:
+        """A custom object schema by id or slug."""
+        with self._lock:
+            if self._schemas is None:
+                self._schemas = self.list_all(
+                    "customObjects/schemas", "schemas", params={"showFields": "all"}
+                )
+        for row in self._schemas:
+            if str(row.get("id")) == ref or str(row.get("slug")) == ref:
+                return row
+        wanted = snake(ref)  # our tap names streams custom_object_<slug in snake_case>
+        for row in self._schemas:
+            if snake(str(row.get("slug") or "")) == wanted:
+                return row
+        raise Reject(f"custom object schema {ref!r} does not exist in this account")
+
+    @staticmethod
+    def _match(rows: list[dict], ref: t.Any, attrs: t.Sequence[str], kind: str) -> str:
+        text = str(ref).strip()
+        if is_id(ref):
+            for row in rows:
+                if str(row.get("id")) == text:
+                    return text
+        folded = text.casefold()
+        hits = [
+            str(row["id"])
+            for row in rows
+            if any(str(row.get(a) or "").strip().casefold() == folded for a in attrs)
+        ]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise Reject(f"{kind} {ref!r} is ambiguous ({len(hits)} match); use its id")
+        raise Reject(f"unknown {kind} {ref!r} in this account")
+
+
+def snake(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def describe_api_error(exc: ApiError) -> tuple[str, t.Any]:
+    """(reason, body) for a reject line from an ApiError."""
+    return f"HTTP {exc.status}: {api_error_text(exc.body)}", exc.body
+
+
+__all__ = ["DRY_RUN_ID", "Resolver", "describe_api_error", "is_duplicate_error"]

@@ -1,0 +1,87 @@
+"""The shared client against the sandbox over real HTTP: pacing, retries, auth, secrecy."""
+
+import logging
+import time
+
+import pytest
+
+from activecampaign_http import ApiClient, ApiError, AuthError
+
+TOKEN = "http-test-token-0123456789"
+
+
+def make_client(sb, **kwargs) -> ApiClient:
+    kwargs.setdefault("requests_per_second", 50)
+    kwargs.setdefault("backoff_base", 0.05)
+    kwargs.setdefault("request_timeout", 5)
+    return ApiClient(sb.api_url, sb.token, **kwargs)
+
+
+@pytest.fixture
+def sb(sandbox_factory):
+    return sandbox_factory(token=TOKEN, contacts=120)
+
+
+def test_bad_token_fails_fast_with_a_clear_message(sb, caplog):
+    client = ApiClient(sb.api_url, "wrong-token-abcdef", requests_per_second=50)
+    started = time.monotonic()
+    with pytest.raises(AuthError, match="token was refused") as info:
+        client.check_auth()
+    assert time.monotonic() - started < 5
+    assert "wrong-token-abcdef" not in str(info.value)
+    assert sb.stats()["by_status"].get("403", 0) == 2
+
+
+def test_faults_are_retried_until_every_page_is_read(sb):
+    expected = [c["id"] for c in sb.dump("contacts")]
+    sb.configure(fail=0.3)
+    client = make_client(sb, max_retries=12)
+    seen = []
+    for offset in range(0, len(expected), 10):
+        body = client.get_json("contacts", {"limit": 10, "offset": offset, "orders[id]": "ASC"})
+        seen += [c["id"] for c in body["contacts"]]
+    assert seen == expected
+    stats = sb.stats()
+    assert sum(stats["faults"].values()) > 0
+    assert client.stats["retries"] >= sum(stats["faults"].values()) - 1
+
+
+def test_429_is_honoured_and_paces_everyone(sb):
+    sb.configure(rate=5)
+    client = make_client(sb, requests_per_second=50)  # deliberately faster than the server
+    started = time.monotonic()
+    for _ in range(12):
+        client.get_json("tags", {"limit": 1})
+    elapsed = time.monotonic() - started
+    assert client.stats["throttled"] >= 1
+    assert sb.stats()["rate_limited"] == client.stats["throttled"]
+    assert elapsed >= 1.0  # 12 requests at 5/s with a bucket of 5 cannot finish sooner
+
+
+def test_client_paced_at_the_limit_meets_no_429(sb):
+    sb.configure(rate=5)
+    time.sleep(1.2)  # let the server's bucket refill
+    client = make_client(sb, requests_per_second=5)
+    for _ in range(10):
+        client.get_json("tags", {"limit": 1})
+    assert client.stats["throttled"] == 0
+    assert sb.stats()["rate_limited"] == 0
+
+
+def test_validation_error_is_not_retried_and_names_the_call(sb):
+    client = make_client(sb)
+    email = "dup-check@example.com"
+    client.request("POST", "contacts", json={"contact": {"email": email}})
+    with pytest.raises(ApiError, match="POST contacts: HTTP 422") as info:
+        client.request("POST", "contacts", json={"contact": {"email": email}})
+    assert info.value.status == 422
+    assert client.stats["retries"] == 0
+
+
+def test_token_never_logged_at_debug(sb, caplog):
+    sb.configure(fail=0.3)
+    client = make_client(sb, max_retries=12)
+    with caplog.at_level(logging.DEBUG):
+        for offset in (0, 20, 40, 60):
+            client.get_json("contacts", {"offset": offset})
+    assert TOKEN not in caplog.text

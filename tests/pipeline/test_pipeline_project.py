@@ -1,0 +1,107 @@
+"""meltano.yml, the jobs and the DAG agree with each other and with the plugins' --about."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from orchestrate import harness
+
+ROOT = harness.ROOT
+MELTANO_YML = ROOT / "meltano.yml"
+DAG_FILE = ROOT / "orchestrate" / "airflow" / "dags" / "activecampaign_meltano.py"
+
+
+def project() -> dict[str, Any]:
+    return yaml.safe_load(MELTANO_YML.read_text())
+
+
+def plugin(kind: str, name: str) -> dict[str, Any]:
+    return next(p for p in project()["plugins"][kind] if p["name"] == name)
+
+
+def meltano_json(*args: str) -> Any:
+    out = subprocess.run(
+        [str(harness.MELTANO), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=harness.base_env(),
+    ).stdout
+    return json.loads(out[out.index("{") :])
+
+
+def test_no_deprecated_keys() -> None:
+    """Meltano 4 deprecates `version: 1` and `kind: password`; secrets are `sensitive`."""
+    text = MELTANO_YML.read_text()
+    assert "version" not in project()
+    assert "kind: password" not in text
+    for kind, name in (("extractors", "tap-activecampaign"), ("loaders", "target-activecampaign")):
+        token = next(s for s in plugin(kind, name)["settings"] if s["name"] == "api_token")
+        assert token.get("sensitive") is True
+
+
+def test_duckdb_loader_is_pinned() -> None:
+    """Newer duckdb makes target-duckdb 0.8.0 drop the first row of every batch."""
+    loader = plugin("loaders", "target-duckdb")
+    assert loader["pip_url"].split() == ["target-duckdb==0.8.0", "duckdb==1.2.2"]
+    assert plugin("utilities", "warehouse")["pip_url"] == "duckdb==1.2.2"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "exe"),
+    [
+        ("extractors", "tap-activecampaign", "tap-activecampaign"),
+        ("loaders", "target-activecampaign", "target-activecampaign"),
+    ],
+)
+def test_settings_and_capabilities_match_about(
+    meltano_ready: Path, kind: str, name: str, exe: str
+) -> None:
+    """Every setting the plugin reports is declared (so env vars reach it), secrets sensitive."""
+    about = json.loads(
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / exe), "--about", "--format=json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    declared = {s["name"]: s for s in plugin(kind, name)["settings"]}
+    reported = about["settings"]["properties"]
+    fix = "run `.venv/bin/python orchestrate/sync_settings.py` to update meltano.yml"
+    assert set(declared) == set(reported), fix
+    for key, schema in reported.items():
+        assert bool(declared[key].get("sensitive")) == bool(schema.get("secret")), (key, fix)
+    assert sorted(plugin(kind, name)["capabilities"]) == sorted(about["capabilities"]), fix
+
+
+def test_jobs_and_schedules_listed(meltano_ready: Path) -> None:
+    """Both jobs exist and `meltano schedule list` shows a schedule for each."""
+    jobs = {j["job_name"]: j["tasks"] for j in meltano_json("job", "list", "--format=json")["jobs"]}
+    assert set(jobs) == set(harness.JOBS)
+    assert jobs["activecampaign-to-warehouse"] == ["tap-activecampaign target-duckdb"]
+    assert "target-activecampaign" in jobs["warehouse-to-activecampaign"][0]
+    schedules = meltano_json("schedule", "list", "--format=json")["schedules"]["job"]
+    assert {s["job"]["name"] for s in schedules} == set(harness.JOBS)
+
+
+def test_dag_runs_every_job_in_order() -> None:
+    """The DAG's JOBS tuple (read without importing Airflow) matches meltano.yml."""
+    tree = ast.parse(DAG_FILE.read_text())
+    jobs = next(
+        ast.literal_eval(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.target.id == "JOBS"
+    )
+    assert tuple(jobs) == harness.JOBS
+    assert [j["name"] for j in project()["jobs"]] == list(jobs)
