@@ -384,6 +384,7 @@ class Account:
             order_fields=frozenset(
                 {"id", "cdate", "email", "first_name", "last_name", "name", "score"}
             ),
+            id_filters=True,
         )
         body = self.list_response("contacts", ids, total)
         body = {"scoreValues": [], **body}

@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--fail", type=float, default=0.0, help="fraction of requests faulted")
     s.add_argument("--stall-s", type=float, default=2.5, help="length of a stall fault")
     s.add_argument(
+        "--lost",
+        type=float,
+        default=0.0,
+        help="fraction of writes applied whose answer is then lost (connection dropped)",
+    )
+    s.add_argument(
         "--import-delay-s",
         type=float,
         default=0.2,
@@ -56,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         stall_s=args.stall_s,
         import_delay_s=args.import_delay_s,
+        lost=args.lost,
     )
     sb.start()
     print(sb.port, flush=True)

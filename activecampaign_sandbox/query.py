@@ -6,6 +6,7 @@ query with ``offset`` or ``id_greater`` scans the table once, not once per page.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -164,6 +165,7 @@ def run(
     candidates: Sequence[int] | None = None,
     order_fields: frozenset[str] | None = None,
     key_extra: tuple = (),
+    id_filters: bool = False,
 ) -> tuple[list[int], int, int, int]:
     """Matching ids for one page: (page ids, filtered total, limit, offset)."""
     limit, offset = limit_offset(params, spec.default_limit)
@@ -172,8 +174,10 @@ def run(
     if order_fields is not None and field not in order_fields:
         field, desc = "id", False
     field = spec.order_alias.get(field, field)
-    greater = int_or(params.get("id_greater"), None)
-    less = int_or(params.get("id_less"), None)
+    # id_greater/id_less are "currently only available with the Contacts endpoint": elsewhere
+    # they are unknown parameters and ignored, as the service does
+    greater = int_or(params.get("id_greater"), None) if id_filters else None
+    less = int_or(params.get("id_less"), None) if id_filters else None
 
     if field != "id":
         if greater is not None:
@@ -204,9 +208,10 @@ def run(
         cached = acct.cache.get(key)
         if cached is None:
             base = table.ids if candidates is None else candidates
-            cached = [i for i in base if all(p(i) for p in preds)] if preds else list(base)
+            found = [i for i in base if all(p(i) for p in preds)] if preds else list(base)
             if field != "id":
-                cached.sort(key=lambda i: _sort_key(table, i, field), reverse=desc)
+                found.sort(key=lambda i: _sort_key(table, i, field), reverse=desc)
+            cached = array("l", found)  # 8 bytes an id: cached results stay small
             acct.cache.put(key, cached)
         seq = cached
         if field != "id":

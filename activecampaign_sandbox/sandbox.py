@@ -25,13 +25,20 @@ class Sandbox:
         port: int = 0,
         stall_s: float = 2.5,
         import_delay_s: float = 0.2,
+        lost: float = 0.0,
     ) -> None:
         self.token = token
         self.seed = seed
         self.contacts = contacts
         self.host = host
         self._port = port
-        self._opts = {"rate": rate, "latency_ms": latency_ms, "fail": fail, "stall_s": stall_s}
+        self._opts = {
+            "rate": rate,
+            "latency_ms": latency_ms,
+            "fail": fail,
+            "stall_s": stall_s,
+            "lost": lost,
+        }
         self.import_delay_s = import_delay_s
         self.server: SandboxServer | None = None
         self.account: Account | None = None
@@ -90,6 +97,10 @@ class Sandbox:
         """Requests seen: total, by route template, by status, 429s served and faults."""
         return control(self._srv(), "GET", "stats", {}, {}).body
 
+    def requests(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The last requests seen (method, path, query, route, status, fault), oldest first."""
+        return control(self._srv(), "GET", "requests", {}, {"limit": str(limit)}).body["requests"]
+
     def reset_stats(self) -> None:
         control(self._srv(), "POST", "stats/reset", {}, {})
 
@@ -109,7 +120,7 @@ class Sandbox:
         return self._srv().account.mutate(resource, fraction=fraction, ids=ids)
 
     def configure(self, **kw: Any) -> dict[str, Any]:
-        """Change rate, fail, latency_ms or stall_s at run time."""
+        """Change rate, fail, latency_ms, stall_s or lost at run time."""
         return self._srv().configure(**kw)
 
     def wait_imports(self, timeout: float = 10.0) -> bool:

@@ -16,7 +16,7 @@ import math
 import socket
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -36,6 +36,7 @@ FAULT_KINDS: tuple[tuple[str, float], ...] = (
     ("truncate", 0.13),
 )
 _FAULT_SALT = 0xFA17
+LOG_SIZE = 5000  # requests kept for GET /__sandbox/requests
 _HTML_403 = (
     b"<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n"
     b"<center><h1>403 Forbidden</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -91,11 +92,23 @@ class Stats:
             self.by_status: Counter[str] = Counter()
             self.rate_limited = 0
             self.faults: Counter[str] = Counter()
+            self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
 
-    def route(self, tmpl: str) -> None:
+    def route(self, tmpl: str, method: str, path: str, query: str) -> dict[str, Any]:
+        """Count a request and log it (never its headers: they carry the token)."""
+        entry: dict[str, Any] = {
+            "route": tmpl,
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": None,
+            "fault": None,
+        }
         with self.lock:
             self.total += 1
             self.by_route[tmpl] += 1
+            self.log.append(entry)
+        return entry
 
     def status(self, code: int) -> None:
         with self.lock:
@@ -106,6 +119,11 @@ class Stats:
     def fault(self, kind: str) -> None:
         with self.lock:
             self.faults[kind] += 1
+
+    def recent(self, limit: int) -> list[dict[str, Any]]:
+        with self.lock:
+            items = list(self.log)
+        return [dict(e) for e in items[-limit:]] if limit > 0 else []
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -133,6 +151,7 @@ class SandboxServer(ThreadingHTTPServer):
         latency_ms: float = 0,
         fail: float = 0.0,
         stall_s: float = 2.5,
+        lost: float = 0.0,
     ) -> None:
         super().__init__(addr, Handler)
         self.account = account
@@ -142,10 +161,11 @@ class SandboxServer(ThreadingHTTPServer):
         self.limiter: TokenBucket | None = None
         self.latency_s = 0.0
         self.fail = 0.0
+        self.lost = 0.0
         self.stall_s = stall_s
         self._seq = 0
         self._seq_lock = threading.Lock()
-        self.configure(rate=rate, latency_ms=latency_ms, fail=fail)
+        self.configure(rate=rate, latency_ms=latency_ms, fail=fail, lost=lost)
 
     def configure(self, **kw: Any) -> dict[str, Any]:
         if "rate" in kw:
@@ -157,6 +177,8 @@ class SandboxServer(ThreadingHTTPServer):
             self.fail = min(1.0, max(0.0, float(kw["fail"])))
         if "stall_s" in kw and kw["stall_s"] is not None:
             self.stall_s = max(0.0, float(kw["stall_s"]))
+        if "lost" in kw and kw["lost"] is not None:
+            self.lost = min(1.0, max(0.0, float(kw["lost"])))
         return self.config()
 
     def config(self) -> dict[str, Any]:
@@ -164,6 +186,7 @@ class SandboxServer(ThreadingHTTPServer):
             "rate": self.limiter.rate if self.limiter else None,
             "latency_ms": self.latency_s * 1000.0,
             "fail": self.fail,
+            "lost": self.lost,
             "stall_s": self.stall_s,
         }
 
@@ -171,6 +194,12 @@ class SandboxServer(ThreadingHTTPServer):
         with self._seq_lock:
             self._seq += 1
             return self._seq
+
+    def pick_lost(self, seq: int) -> bool:
+        """Opt-in "answer lost" fault for writes: applied, then the connection drops."""
+        if self.lost <= 0:
+            return False
+        return (h1(self.seed, _FAULT_SALT + 2, seq) >> 11) / 9007199254740992.0 < self.lost
 
     def pick_fault(self, seq: int) -> str | None:
         if self.fail <= 0:
@@ -268,37 +297,43 @@ class Handler(BaseHTTPRequestHandler):
         segs = [s for s in sub.split("/") if s]
         m = acct.router.match(method, segs)
         tmpl = m[0] if m else method + " /" + "/".join("{id}" if s.isdigit() else s for s in segs)
-        srv.stats.route(tmpl)
+        entry = srv.stats.route(tmpl, method, "/api/3" + sub, qs)
+
+        def done(code: int) -> None:
+            entry["status"] = code
+            srv.stats.status(code)
+
         if srv.latency_s:
             time.sleep(srv.latency_s)
         fault = srv.pick_fault(seq)
         extra: dict[str, str] = {}
         if fault is not None:
             srv.stats.fault(fault)
+            entry["fault"] = fault
             if fault == "drop":
                 self._drop()
                 return
             if fault == "stall":
                 time.sleep(srv.stall_s)
             elif fault == "500":
-                srv.stats.status(500)
+                done(500)
                 self._send(500, dumps({"message": "An unexpected error occurred."}))
                 return
             elif fault == "502":
-                srv.stats.status(502)
+                done(502)
                 self._send(502, _HTML_502, "text/html")
                 return
             elif fault == "503":
-                srv.stats.status(503)
+                done(503)
                 self._send(503, _HTML_503, "text/html", {"Retry-After": "1"})
                 return
             elif fault == "403":
-                srv.stats.status(403)
+                done(403)
                 self._send(403, _HTML_403, "text/html")
                 return
             elif fault == "truncate" and method != "GET":
                 full = dumps({"message": "Request accepted, processing"})
-                srv.stats.status(200)
+                done(200)
                 self._send(200, full[: len(full) // 2], declared_len=len(full))
                 self._drop()
                 return
@@ -309,7 +344,7 @@ class Handler(BaseHTTPRequestHandler):
                 "RateLimit-Remaining": str(remaining),
             }
             if not ok:
-                srv.stats.status(429)
+                done(429)
                 extra["Retry-After"] = str(retry)
                 extra["RateLimit-Reset"] = str(retry)
                 self._send(
@@ -324,14 +359,19 @@ class Handler(BaseHTTPRequestHandler):
                 )
                 return
         if self.headers.get("Api-Token") != srv.token:
-            srv.stats.status(403)
+            done(403)
             self._send(403, dumps(AUTH_FAIL_BODY), headers=extra)
             return
         params = Params(parse_qsl(qs, keep_blank_values=True))
         res, _ = acct.handle(method, sub, params, body)
+        if method != "GET" and fault is None and srv.pick_lost(seq):
+            srv.stats.fault("lost")
+            entry["fault"] = "lost"
+            self._drop()  # the write WAS applied; the client never hears about it
+            return
         payload = b"" if res.body is None else dumps(res.body)
         headers = {**extra, **res.headers}
-        srv.stats.status(res.status)
+        done(res.status)
         if fault == "truncate":
             self._send(
                 res.status, payload[: len(payload) // 2], headers=headers, declared_len=len(payload)
@@ -359,6 +399,9 @@ def control(
     acct = srv.account
     if method == "GET" and sub == "stats":
         return Result(200, srv.stats.snapshot())
+    if method == "GET" and sub == "requests":
+        limit = int(query.get("limit") or 100)
+        return Result(200, {"requests": srv.stats.recent(limit)})
     if method == "POST" and sub == "stats/reset":
         srv.stats.reset()
         return Result(200, {"ok": True})
@@ -390,7 +433,8 @@ def control(
         return Result(200, {"ids": touched})
     if sub == "config":
         if method == "POST":
-            kw = {k: data[k] for k in ("rate", "fail", "latency_ms", "stall_s") if k in data}
+            keys = ("rate", "fail", "latency_ms", "stall_s", "lost")
+            kw = {k: data[k] for k in keys if k in data}
             return Result(200, srv.configure(**kw))
         return Result(200, srv.config())
     if method == "GET" and sub == "imports":

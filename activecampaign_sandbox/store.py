@@ -173,19 +173,19 @@ class Table:
 class QueryCache:
     """Small LRU of filtered id lists, keyed by table version so writes invalidate it."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 32) -> None:
         self.size = size
-        self._d: OrderedDict[tuple, list[int]] = OrderedDict()
+        self._d: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> list[int] | None:
+    def get(self, key: tuple) -> Any:
         with self._lock:
             v = self._d.get(key)
             if v is not None:
                 self._d.move_to_end(key)
             return v
 
-    def put(self, key: tuple, value: list[int]) -> None:
+    def put(self, key: tuple, value: Any) -> None:
         with self._lock:
             self._d[key] = value
             self._d.move_to_end(key)

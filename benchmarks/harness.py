@@ -76,12 +76,14 @@ def ensure_venv(name: str, requirements: list[str]) -> Path:
     wanted = "\n".join(requirements)
     if python.exists() and marker.exists() and marker.read_text() == wanted:
         return python
-    if venv.exists():
+    if venv.is_symlink():
+        venv.unlink()
+    elif venv.exists():
         shutil.rmtree(venv)
     log(f"creating {venv.relative_to(ROOT)} with {', '.join(requirements)}")
     base = getattr(sys, "_base_executable", None) or sys.executable
     subprocess.run([base, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
+    pip = subprocess.run(
         [
             str(python),
             "-m",
@@ -91,9 +93,13 @@ def ensure_venv(name: str, requirements: list[str]) -> Path:
             "--disable-pip-version-check",
             *requirements,
         ],
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    if pip.returncode != 0:  # pip's chatter is shown only when it failed
+        print(pip.stdout[-3000:], pip.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"could not install {requirements} into {venv}")
     marker.write_text(wanted)
     return python
 

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 
 OURS = ("ours (this repo)", "#1f77b4")
 PEER = ("singer-io tap 1.3.1", "#d62728")
-BASE = ("one contact/sync per contact", "#d62728")
+BASE = ("baseline: one contact/sync per contact", "#d62728")
 
 
 def throughput(results: dict, out: Path) -> None:
@@ -55,8 +55,17 @@ def throughput(results: dict, out: Path) -> None:
 
 def memory(results: dict, out: Path) -> None:
     sections = results.get("sections", {})
-    tap = (sections.get("tap_memory") or {}).get("points") or []
-    target = (sections.get("target_memory") or {}).get("points") or []
+    memory_section = sections.get("memory") or {}
+    load = sections.get("load") or {}
+    tap = memory_section.get("points") or []
+    # Target: the figure-4 load (10k at --rate 5) and the big unthrottled load.
+    target = []
+    if load.get("ours"):
+        target.append({"contacts": load.get("contacts"), "ours": load["ours"]})
+    if load.get("baseline"):
+        target.append({"contacts": load.get("baseline_contacts"), "baseline": load["baseline"]})
+    target += memory_section.get("target_points") or []
+    target.sort(key=lambda p: p.get("contacts") or 0)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), dpi=120)
     for ax, points, title, sides in (
         (axes[0], tap, "Tap: peak RSS reading contacts", (("ours", OURS), ("peer", PEER))),
@@ -88,9 +97,13 @@ def memory(results: dict, out: Path) -> None:
         ax.set_xlabel("contacts (log scale)")
         ax.set_ylabel("peak RSS (MB)")
         ax.set_title(title, fontsize=10)
-        ax.set_ylim(bottom=0)
+        tops = [
+            p[w]["maxrss_mb"] for p in points for w, _ in sides if (p.get(w) or {}).get("maxrss_mb")
+        ]
+        ax.set_ylim(0, max([*tops, 200 if title.startswith("Tap") else 0, 10]) * 1.15)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     fig.savefig(out / "memory_vs_size.png")
     plt.close(fig)

@@ -185,9 +185,21 @@ def write_report(results: dict, path: Path) -> str:
             met(ok),
         )
     o, p = g(of, "requests"), g(pf, "requests")
+    streams = f"{fmt(g(of, 'selected_streams'))} / {fmt(g(pf, 'selected_streams'))}"
     t.add(
         3,
-        f"Requests, full sync of the {fmt(cat.get('contacts'))}-contact sandbox",
+        f"Requests, full sync of the {fmt(cat.get('contacts'))}-contact sandbox, every stream "
+        f"each tap has ({streams})",
+        fmt(o),
+        fmt(p),
+        rat(o, p),
+        "—",
+        "—",
+    )
+    o = cat.get("ours_full_same_data_requests")
+    t.add(
+        3,
+        "Requests, full sync, the same data (only what the peer reads)",
         fmt(o),
         fmt(p),
         rat(o, p),
@@ -370,6 +382,15 @@ def write_report(results: dict, path: Path) -> str:
                     f"{fmt(route(r, 'GET /contacts'))} and {fmt(route(r, 'GET /deals'))} "
                     "requests to those endpoints."
                 )
+    if cat.get("ours_full_same_data_requests") is not None:
+        add("")
+        add(
+            '"The same data" counts our requests to the endpoints the peer reads, with three '
+            "equivalences: our token check `GET /users/me` for its `GET /`, our account-wide "
+            "`GET /ecomOrderProducts` for its one `GET /ecomOrders/{id}/orderProducts` per order, "
+            "and our `GET /fieldOptions` + `GET /fieldRels` for the two extra `GET /fields` it "
+            "makes (it reads that one endpoint three times, once per stream)."
+        )
     for key, name in (("ours_full", "ours, full sync"), ("peer_full", "peer, full sync")):
         r = cat.get(key)
         if r and r.get("by_route"):

@@ -192,7 +192,7 @@ def pipeline_env(
             "TARGET_DUCKDB_FILEPATH": str(warehouse),
             "WAREHOUSE_FILEPATH": str(warehouse),
             "WAREHOUSE_EXPORT_DIR": str(export_dir),
-            "TAP_WAREHOUSE_CONTACTS_PATH": str(export_dir / "contacts-*.jsonl"),
+            "TAP_WAREHOUSE_CONTACTS_PATH": str(export_dir / "contacts.jsonl"),
         }
     )
     return env
@@ -292,6 +292,15 @@ def _count_metric(line: str, counts: dict[str, int]) -> None:
     found = record_metric(line)
     if found:
         counts[found[0]] = counts.get(found[0], 0) + found[1]
+
+
+SUMMARY_RE = re.compile(r"target-activecampaign Summary: (\{.*\})")
+
+
+def target_summary(log_path: Path) -> dict[str, Any]:
+    """The last run summary target-activecampaign logged (totals written, rejected, ...)."""
+    found = SUMMARY_RE.findall(log_path.read_text(errors="replace"))
+    return dict(json.loads(found[-1])) if found else {}
 
 
 def warehouse_counts(env: Mapping[str, str], log_path: Path) -> dict[str, int]:

@@ -30,6 +30,8 @@ DEFAULT_WAREHOUSE = PROJECT_ROOT / "output" / "warehouse.duckdb"
 DEFAULT_EXPORT_DIR = PROJECT_ROOT / "output" / "reverse_sync"
 SCHEMA = "activecampaign"
 SYNC_TAG = "warehouse-sync"
+# One batch file, rewritten each run; tap-warehouse-contacts reads it (meltano.yml `path`).
+BATCH_NAME = "contacts.jsonl"
 
 
 def warehouse_path() -> Path:
@@ -263,14 +265,16 @@ def cmd_export_contacts(args: argparse.Namespace) -> int:
                 new_leads.append(json.loads(line))
     out_dir = export_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
-    # One batch per run: older batches go, so the reader only sees this run's contacts.
-    for old in out_dir.glob("contacts-*.jsonl"):
-        old.unlink()
-    target = out_dir / f"contacts-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.jsonl"
+    target = out_dir / BATCH_NAME
+    previous = target.stat().st_mtime if target.exists() else 0.0
     tmp = target.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         for rec in [*updates, *new_leads]:
             fh.write(json.dumps(rec, sort_keys=True, default=str) + "\n")
+    # tap-jsonl re-reads a file only when its whole-second mtime passed its bookmark: make
+    # sure each batch's mtime is at least a second newer than the one it replaces.
+    stamp = max(time.time(), int(previous) + 1.0)
+    os.utime(tmp, (stamp, stamp))
     tmp.replace(target)
     print(
         f"exported {len(updates)} warehouse contacts to update and {len(new_leads)} new leads "

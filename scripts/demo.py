@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 from orchestrate import harness  # noqa: E402
 
 T0 = time.monotonic()
-SUMMARY_RE = re.compile(r"target-activecampaign Summary: (\{.*\})")
 SYNC_RE = re.compile(r"Beginning (?:\w+ )?sync of '([^']+)'")
 # Known, harmless warnings that would only distract in the demo's output.
 NOISE = ("progress is not resumable", "No state was found")
@@ -166,16 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         step(6, total, "Reverse sync: warehouse -> ActiveCampaign (target-activecampaign)")
         before = contacts_by_email(sb)
         reverse = run(["run", "warehouse-to-activecampaign"], env, logs / "3-reverse.log")
-        summary = re.search(
-            r"target-activecampaign Summary: (\{.*\})", reverse.log_path.read_text()
-        )
-        if summary:
-            totals = json.loads(summary.group(1)).get("totals", {})
+        totals = harness.target_summary(reverse.log_path).get("totals")
+        if totals:
             say(
                 f"   target-activecampaign: {totals.get('written', 0)} written, "
                 f"{totals.get('rejected', 0)} rejected"
             )
-        batch = sorted((workdir / "reverse_sync").glob("contacts-*.jsonl"))
+        batch = sorted((workdir / "reverse_sync").glob("contacts.jsonl"))
         sent = [json.loads(x) for f in batch for x in f.read_text().splitlines() if x.strip()]
         after = contacts_by_email(sb)
         tags = tags_of(sb)

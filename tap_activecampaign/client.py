@@ -44,6 +44,8 @@ PAGE_SIZE = 100  # the API's maximum `limit`
 #: start; on a tiny account at most this many minus one come back empty.
 SPECULATIVE_RANGES = 2
 SCHEMA_DIR = SchemaDirectory(schemas)
+#: First-page statuses meaning "this endpoint is not part of the account's plan".
+UNAVAILABLE = frozenset({HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN})
 PROGRESS_MARKERS = "progress_markers"
 RESUME_KEY = "resume"
 
@@ -248,8 +250,30 @@ class ActiveCampaignStream(RESTStream[t.Any]):
 
     # -- records --------------------------------------------------------------------------
 
+    def get_replication_key_signpost(self, context: Context | None = None) -> dt.datetime | None:
+        """The latest bookmark this run may store: one whole second before it started.
+
+        ActiveCampaign timestamps have one-second resolution, and a row can change in the same
+        second as the newest row this run read, after the run read it. Capping the bookmark a
+        second before the start keeps such a row strictly newer than the bookmark, so the
+        next run reads it; rows changed before the start were read in their new version.
+        """
+        if not self.is_timestamp_replication_key:
+            return None
+        started = int(self._initialized_at // 1000) - 1
+        return dt.datetime.fromtimestamp(started, tz=dt.UTC)
+
+    def _seed_bookmark(self, context: Context | None) -> None:
+        """Start from the stored bookmark, so rows re-read in the lookback window (older than
+        it) never move it backwards."""
+        state = self.get_context_state(context)
+        if self.replication_key and state.get("replication_key") == self.replication_key:
+            stored = parse_timestamp(state.get("replication_key_value"))
+            if stored is not None and (self._max_rk is None or stored > self._max_rk):
+                self._max_rk = stored
+
     def _build_converter(self) -> RecordConverter:
-        schema = self.schema
+        schema = self.effective_schema
         mask = self.mask
         props = schema.get("properties", {})
         selected = {
@@ -407,6 +431,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         # Also applied on server-filtered streams: the API's bound is inclusive, so the
         # record that set the bookmark would otherwise come back on every run.
         self._client_since = self.incremental_since(context)
+        self._seed_bookmark(context)
         if self.keyset:
             yield from self._keyset_records(context)
             return
@@ -417,10 +442,15 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             try:
                 first = self.fetch(context, paginator.current_value)
             except ApiError as exc:
-                if exc.status != HTTPStatus.NOT_FOUND:
+                if exc.status not in UNAVAILABLE:
                     raise
-                # Features off for the account's plan answer 404: nothing to read here.
-                self.logger.warning("'%s' is not available on this account (404)", self.name)
+                # A feature the account's plan lacks answers 404 (or a lasting 403) on its
+                # first page: say so and go on with the other streams.
+                self.logger.warning(
+                    "'%s' is not available on this account (HTTP %s): skipped",
+                    self.name,
+                    exc.status,
+                )
                 return
             counter.increment()
             yield from self._emit_page(first)
@@ -467,7 +497,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         hold about one page each, fetched concurrently from the first request on and emitted
         in order; a probe for the highest id, sent alongside, says where to stop. A read from
         a bookmark is usually small and sparse in ids: it pages sequentially by
-        ``id_greater``, exactly ceil(n/100) requests plus the probe, unless it turns out large.
+        ``id_greater``, exactly ceil(n/100) requests, unless it turns out large.
         """
         state = self.get_context_state(context)
         resume = state.get(RESUME_KEY)
@@ -499,10 +529,8 @@ class ActiveCampaignStream(RESTStream[t.Any]):
     def _sequential(
         self, context: Context | None, counter: t.Any, start: int, probe: _Probe
     ) -> Iterator[dict]:
-        """Keyset pages one after another; switch to ranges if many pages remain."""
-        first_f = self._tap.executor.submit(self.fetch, context, self._keyset_params(start))
-        probe.submit()  # alongside the first page, so a large result can go parallel at once
-        first = first_f.result()
+        """Keyset pages one after another (no probe); switch to ranges if many pages remain."""
+        first = self.fetch(context, self._keyset_params(start))
         counter.increment()
         page = self._emit_page(first)
         total = meta_total(first.ac_json)  # type: ignore[attr-defined]
@@ -512,12 +540,11 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             self._save_resume(context, last)
         remaining = (total - len(page)) if total is not None else None
         if not page or len(page) < PAGE_SIZE or (remaining is not None and remaining <= 0):
-            probe.cancel()
             return
         if remaining is not None and remaining > 10 * PAGE_SIZE and self.max_parallel > 1:
-            yield from self._ranged(context, counter, last, probe, remaining)
+            # Larger than expected: find the highest id and go parallel.
+            yield from self._ranged(context, counter, last, probe, remaining, speculate=False)
             return
-        probe.cancel()
         while remaining is None or remaining > 0:
             response = self.fetch(context, self._keyset_params(last))
             counter.increment()
@@ -560,13 +587,15 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         last: int,
         probe: _Probe,
         remaining: int | None = None,
+        *,
+        speculate: bool = True,
     ) -> Iterator[dict]:
         """Concurrent id-range reads after id ``last``, emitted in id order, state per page.
 
         Until the probe answers, ranges assume dense ids (100 ids per page: never more than
-        one page each); then the density of the whole span, and soon that of recently read
-        ranges, sizes them. The last range is open-ended, so contacts created meanwhile
-        are read too.
+        one page each) unless ``speculate`` is off; then the density of the whole span, and
+        soon that of recently read ranges, sizes them. The last range is open-ended, so
+        contacts created meanwhile are read too.
         """
         known: dict[str, float] = {}
         recent: deque[tuple[int, int]] = deque(maxlen=8)
@@ -611,7 +640,11 @@ class ActiveCampaignStream(RESTStream[t.Any]):
                 # which goes out right after the first range (first records come sooner).
                 if issued == 1:
                     probe.submit()
-                if probe.done() or issued >= min(SPECULATIVE_RANGES, self.max_parallel - 1):
+                if (
+                    not speculate
+                    or probe.done()
+                    or issued >= min(SPECULATIVE_RANGES, self.max_parallel - 1)
+                ):
                     learn()
                 max_id = known.get("max_id")
                 if max_id is not None and lo >= max_id:

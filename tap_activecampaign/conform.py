@@ -201,7 +201,9 @@ class RecordConverter:
     """Conform one stream's records to its schema: drop unknown keys, convert typed ones.
 
     The per-record function is generated once per schema (straight-line code, one block per
-    property) because this runs for every record and a generic loop costs several times more.
+    typed property) because this runs for every record and a generic loop costs several times
+    more. It works in place on the freshly decoded record (nobody else holds it): values that
+    are already right, most of them, are only looked at.
     """
 
     def __init__(self, schema: dict, tz: dt.tzinfo | str = "UTC") -> None:
@@ -212,71 +214,78 @@ class RecordConverter:
         env: dict[str, t.Any] = {
             "_keys": self.keys,
             "_unknown": self.unknown_seen,
+            "_ignored": IGNORED_KEY,
             "_iso": dt.datetime.fromisoformat,
             "_bools": _BOOL_TEXT,
         }
-        lines = ["def convert(r):", "    out = {}", "    get = r.get"]
+        lines = [
+            "def convert(r):",
+            "    extra = r.keys() - _keys",
+            "    if extra:",
+            "        for k in extra:",
+            "            del r[k]",
+            "        extra.discard(_ignored)",
+            "        if extra:",
+            "            _unknown.update(extra)",
+            "    get = r.get",
+        ]
         for n, (name, prop) in enumerate(props.items()):
             conv = converter_for(prop, zone)
-            key = repr(name)
             if conv is _keep:
-                lines += [f"    if {key} in r:", f"        out[{key}] = r[{key}]"]
                 continue
-            env[f"_c{n}"] = conv
-            lines += [f"    v = get({key})", "    if v is not None:"]
+            key = repr(name)
             fn = f"_c{n}"
+            env[fn] = conv
+            lines.append(f"    v = get({key})")
             if conv is to_integer:
                 lines += [
-                    "        if v.__class__ is not int:",
-                    "            try:",
-                    f"                v = int(v) if v.__class__ is str else {fn}(v)",
-                    "            except ValueError:",
-                    f"                v = {fn}(v)",
+                    "    if v is not None and v.__class__ is not int:",
+                    "        try:",
+                    f"            r[{key}] = int(v) if v.__class__ is str else {fn}(v)",
+                    "        except ValueError:",
+                    f"            r[{key}] = {fn}(v)",
                 ]
             elif conv is to_string:
-                lines += ["        if v.__class__ is not str:", f"            v = {fn}(v)"]
+                lines += [
+                    "    if v is not None and v.__class__ is not str:",
+                    f"        r[{key}] = {fn}(v)",
+                ]
             elif conv is to_boolean:
                 lines += [
+                    "    if v is not None and v.__class__ is not bool:",
                     "        b = _bools.get(v) if v.__class__ is str else None",
-                    f"        v = b if b is not None else {fn}(v)",
+                    f"        r[{key}] = b if b is not None else {fn}(v)",
                 ]
             elif isinstance(conv, DateTimeConverter):
                 # Inline the commonest shapes: "YYYY-MM-DDTHH:MM:SS+HH:MM" (validate, keep)
                 # and, for a fixed-offset account zone, naive "YYYY-MM-DD HH:MM:SS".
                 lines += [
-                    "        if v.__class__ is str and len(v) == 25 and v[10] == 'T'"
+                    "    if v is None:",
+                    "        pass",
+                    "    elif v.__class__ is str and len(v) == 25 and v[10] == 'T'"
                     " and v[19] in '+-':",
-                    "            try:",
-                    "                _iso(v)",
-                    "            except ValueError:",
-                    "                v = None",
+                    "        try:",
+                    "            _iso(v)",
+                    "        except ValueError:",
+                    f"            r[{key}] = None",
                 ]
                 if conv.suffix is not None:
                     lines += [
-                        "        elif v.__class__ is str and len(v) == 19 and v[10] == ' ':",
-                        "            try:",
-                        "                _iso(v)",
-                        f"                v = v[:10] + 'T' + v[11:] + {conv.suffix!r}",
-                        "            except ValueError:",
-                        "                v = None",
+                        "    elif v.__class__ is str and len(v) == 19 and v[10] == ' ':",
+                        "        try:",
+                        "            _iso(v)",
+                        f"            r[{key}] = v[:10] + 'T' + v[11:] + {conv.suffix!r}",
+                        "        except ValueError:",
+                        f"            r[{key}] = None",
                     ]
-                lines += ["        else:", f"            v = {fn}(v)"]
+                lines += ["    else:", f"        r[{key}] = {fn}(v)"]
             else:
-                lines += [f"        v = {fn}(v)"]
-            lines += [
-                f"        out[{key}] = v",
-                f"    elif {key} in r:",
-                f"        out[{key}] = None",
-            ]
-        ignored = "" if IGNORED_KEY in self.keys else f" - ({IGNORED_KEY!r} in r)"
-        lines += [
-            f"    if len(out) != len(r){ignored}:",
-            f"        _unknown.update(k for k in r if k not in _keys and k != {IGNORED_KEY!r})",
-            "    return out",
-        ]
+                lines += ["    if v is not None:", f"        r[{key}] = {fn}(v)"]
+        lines.append("    return r")
         code = "\n".join(lines)
         exec(compile(code, f"<converter {len(props)} fields>", "exec"), env)
         self._convert: t.Callable[[dict], dict] = env["convert"]
 
     def __call__(self, record: dict) -> dict:
+        """Convert ``record`` in place and return it."""
         return self._convert(record)

@@ -296,7 +296,16 @@ class TapActiveCampaign(Tap):
             if cls.name != "activities" or self.config.get("include_activities", False)
         ]
         if schemas is not None:
-            self.custom_object_definitions = schemas.result()
+            try:
+                self.custom_object_definitions = schemas.result()
+            except ApiError as exc:
+                if exc.status not in (403, 404):
+                    raise
+                # Custom objects are an Enterprise feature: without them, no such streams.
+                self.logger.warning(
+                    "Custom objects are not available on this account (HTTP %s)", exc.status
+                )
+                self.custom_object_definitions = []
             found.extend(custom_object_streams(self, self.custom_object_definitions))
         return found
 

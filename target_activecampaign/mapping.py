@@ -177,6 +177,19 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 EMAIL_RE = re.compile(r"^[^@\s\"(),:;<>\[\]\\]+@" + _LABEL + r"(?:\." + _LABEL + r")+$")
 
 
+#: Longest values the target sends. The API reference documents no limits; these are the
+#: sizes of the underlying text columns (names and titles 255 characters, long texts 65,535),
+#: so an oversized value is a clear reject here instead of a truncation or a refused import.
+MAX_SHORT_TEXT = 255
+MAX_LONG_TEXT = 65_535
+
+
+def check_length(value: str, what: str, limit: int = MAX_SHORT_TEXT) -> str:
+    if len(value) > limit:
+        raise Reject(f"'{what}' is {len(value):,} characters long; at most {limit:,} can be sent")
+    return value
+
+
 def clean_email(value: t.Any, what: str = "email") -> str:
     """A syntactically valid email, trimmed; raise Reject otherwise (the API refuses them all)."""
     if value is None or value == "":
@@ -356,7 +369,7 @@ def format_field_value(
         return value if not isinstance(value, str) else value.strip()
     if isinstance(value, dict | list | tuple):
         raise Reject(f"{what} expects text, got {type(value).__name__}")
-    return as_text(value, what)
+    return check_length(as_text(value, what), what, MAX_LONG_TEXT)
 
 
 class FieldCatalog:
@@ -557,7 +570,7 @@ def parse_contact(record: t.Mapping[str, t.Any], *, null_clears: bool = False) -
             if null_clears:
                 intent.scalars[out_name] = ""
             continue
-        intent.scalars[out_name] = as_text(value, names[0])
+        intent.scalars[out_name] = check_length(as_text(value, names[0]), names[0])
 
     custom = record.get("custom_fields")
     if custom is not None:
@@ -579,7 +592,9 @@ def parse_contact(record: t.Mapping[str, t.Any], *, null_clears: bool = False) -
                 continue
             intent.fields.append((item["field"], value, True))
 
-    intent.tags = [as_text(x, "tags") for x in as_name_list(record.get("tags"), "tags")]
+    intent.tags = [
+        check_length(as_text(x, "tags"), "tags") for x in as_name_list(record.get("tags"), "tags")
+    ]
     intent.remove_tags = [
         as_text(x, "remove_tags") for x in as_name_list(record.get("remove_tags"), "remove_tags")
     ]
@@ -589,7 +604,7 @@ def parse_contact(record: t.Mapping[str, t.Any], *, null_clears: bool = False) -
     if account is not None and account != "":
         if isinstance(account, dict):
             account = account.get("name")
-        intent.account = as_text(account, "account").strip() or None
+        intent.account = check_length(as_text(account, "account").strip(), "account") or None
     return intent
 
 

@@ -22,6 +22,7 @@ from activecampaign_http import ApiClient, ApiError, AuthError, RetriesExhausted
 from target_activecampaign.importer import BulkImporter, Item
 from target_activecampaign.mapping import (
     CUSTOM_OBJECT_PREFIX,
+    MAX_LONG_TEXT,
     REFERENCE_TYPES,
     FieldCatalog,
     Reject,
@@ -29,6 +30,7 @@ from target_activecampaign.mapping import (
     as_name_list,
     as_text,
     cents,
+    check_length,
     clean_email,
     currency_code,
     custom_field_items,
@@ -142,6 +144,15 @@ class ActiveCampaignSink(BatchSink):
             except InvalidRecord as exc:
                 self._invalid[id(record)] = f"record does not match the stream's schema: {exc}"
         return record
+
+    def _singer_validate_message(self, record: dict) -> None:
+        """A record without its key properties is a reject naming it, not the end of the run."""
+        missing = [k for k in self._key_properties if k not in record]
+        if missing and id(record) not in self._invalid:
+            self._invalid[id(record)] = (
+                f"record is missing its key propert{'y' if len(missing) == 1 else 'ies'} "
+                f"{', '.join(repr(k) for k in missing)}"
+            )
 
     def process_record(self, record: dict, context: dict) -> None:
         reason = self._invalid.pop(id(record), None)
@@ -500,7 +511,7 @@ class ContactTagsSink(LinkSink):
         if is_id(tag):
             translated, nat = self.run.translator.maybe("tag", tag)
             tag = nat if translated else self.resolver.tag_name(tag)
-        return {"tags": [as_text(tag, "tag").strip()]}
+        return {"tags": [check_length(as_text(tag, "tag").strip(), "tag")]}
 
 
 class ContactListsSink(LinkSink):
@@ -542,7 +553,7 @@ class AccountsSink(ActiveCampaignSink):
         name = first_of(record, ("name", "account_name"))
         if name is None:
             raise Reject("an account needs a 'name'")
-        name = as_text(name, "name").strip()
+        name = check_length(as_text(name, "name").strip(), "name")
         body: dict[str, t.Any] = {"name": name}
         for key in ("accountUrl", "account_url", "url"):
             if key in record:
@@ -704,7 +715,7 @@ class DealsSink(ActiveCampaignSink):
         body: dict[str, t.Any] = {}
         title = record.get("title")
         if title is not None:
-            body["title"] = as_text(title, "title")
+            body["title"] = check_length(as_text(title, "title"), "title")
         contact = first_of(record, ("contact_email", "contact"))
         if contact is not None and str(contact) != "0":  # the API says "0" for "none"
             body["contact"] = int(self.contact_id({"contact": contact}))
@@ -841,7 +852,7 @@ class NotesSink(ActiveCampaignSink):
         text = record.get("note")
         if text is None or text == "":
             raise Reject("a note needs 'note' (its text)")
-        text = as_text(text, "note")
+        text = check_length(as_text(text, "note"), "note", MAX_LONG_TEXT)
         reltype, relid = self.target_of(record)
         if self.run.dry_run:
             return

@@ -8,7 +8,7 @@ import typing as t
 from collections import Counter
 
 from singer_sdk import typing as th
-from singer_sdk.exceptions import RecordsWithoutSchemaException
+from singer_sdk.exceptions import MissingKeyPropertiesError, RecordsWithoutSchemaException
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 from singer_sdk.io_base import SingerReader
 from singer_sdk.plugin_base import _ConfigInput
@@ -47,7 +47,12 @@ class LineNumberReader(SingerReader):
         self.line_number = 0
         self.on_bad_line: t.Callable[[], None] | None = None
 
-    def process_lines(self, file_input, callbacks):  # type: ignore[override]
+    def process_lines(  # type: ignore[override]
+        self,
+        file_input: t.IO[str] | None,
+        callbacks: t.Mapping[str, t.Callable[[dict], None]],
+    ) -> Counter[str]:
+        """The SDK's loop, counting lines so every error can say where it happened."""
         stats: dict[str, int] = {}
         for number, line in enumerate(file_input or self.default_input, start=1):
             self.line_number = number
@@ -68,7 +73,12 @@ class LineNumberReader(SingerReader):
                 )
             try:
                 callback(message)
-            except (InvalidInputLine, RecordsWithoutSchemaException, UnknownStreamError) as exc:
+            except (
+                InvalidInputLine,
+                MissingKeyPropertiesError,
+                RecordsWithoutSchemaException,
+                UnknownStreamError,
+            ) as exc:
                 raise type(exc)(f"Input line {self.line_number}: {exc}") from exc
             stats[message["type"]] = stats.get(message["type"], 0) + 1
         return Counter(stats)
@@ -83,6 +93,7 @@ class TargetActiveCampaign(Target):
     """Load Singer records into ActiveCampaign: contacts in bulk, every record accounted for."""
 
     name = "target-activecampaign"
+    package_name = "activecampaign-singer"  # the distribution this plugin ships in
     message_reader_class = LineNumberReader
     capabilities: t.ClassVar = [
         PluginCapabilities.ABOUT,

@@ -53,6 +53,7 @@ class CustomObjectSchemasStream(ActiveCampaignStream):
             return
         self._filter = {}
         self._client_since = self.incremental_since(context)
+        self._seed_bookmark(context)
         yield from (dict(definition) for definition in cached)
 
 

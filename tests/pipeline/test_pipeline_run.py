@@ -119,7 +119,7 @@ def test_reverse_sync_creates_and_updates_contacts(run_env: dict) -> None:
     env, work, sb = run_env["env"], run_env["work"], run_env["sb"]
     before = {str(c["email"]).lower() for c in sb.resource("contacts")}
     harness.run_meltano(["run", "warehouse-to-activecampaign"], env, work / "reverse1.log").check()
-    batch = sorted((work / "reverse_sync").glob("contacts-*.jsonl"))
+    batch = sorted((work / "reverse_sync").glob("contacts.jsonl"))
     assert len(batch) == 1
     sent = [json.loads(line) for line in batch[0].read_text().splitlines() if line.strip()]
     leads = [json.loads(x) for x in NEW_LEADS.read_text().splitlines() if x.strip()]
@@ -147,13 +147,20 @@ def test_reverse_sync_creates_and_updates_contacts(run_env: dict) -> None:
     assert [r["record"]["email"] for r in rejects] == ["not-an-email"]
     assert rejects[0]["reason"]
     run_env["state"]["contacts_after_reverse"] = len(contacts)
+    run_env["state"]["sent"] = len(sent)
 
 
 def test_reverse_sync_again_creates_nothing_new(run_env: dict) -> None:
     env, work, sb = run_env["env"], run_env["work"], run_env["sb"]
     if "contacts_after_reverse" not in run_env["state"]:
         pytest.fail("needs test_reverse_sync_creates_and_updates_contacts first")
-    harness.run_meltano(["run", "warehouse-to-activecampaign"], env, work / "reverse2.log").check()
+    result = harness.run_meltano(
+        ["run", "warehouse-to-activecampaign"], env, work / "reverse2.log"
+    ).check()
+    # The rewritten batch is read again in full (not skipped by the reader's bookmark)...
+    totals = harness.target_summary(result.log_path)["totals"]
+    assert totals["written"] + totals["rejected"] == run_env["state"]["sent"], totals
+    # ...and upserting it again creates nobody.
     assert len(sb.resource("contacts")) == run_env["state"]["contacts_after_reverse"]
 
 

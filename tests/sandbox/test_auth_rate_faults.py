@@ -191,3 +191,31 @@ def test_control_dump_options(sandbox: Sandbox) -> None:
     assert requests.get(base + "nope").status_code == 404
     r = requests.post(sandbox.base_url + "/__sandbox/mutate", json={"resource": "nope"})
     assert r.status_code == 404
+
+
+def test_request_log(sandbox_factory: Callable[..., Sandbox]) -> None:
+    sb = sandbox_factory(rate=2)
+    s = client(sb)
+    for _ in range(3):
+        s.get(sb.api_url + "/contacts", params={"filters[updated_after]": "2026-01-01"})
+    log = requests.get(sb.base_url + "/__sandbox/requests", params={"limit": 10}).json()
+    rows = log["requests"]
+    assert [r["status"] for r in rows] == [200, 200, 429]
+    assert rows[0]["route"] == "GET /contacts" and rows[0]["path"] == "/api/3/contacts"
+    assert "filters%5Bupdated_after%5D=2026-01-01" in rows[0]["query"]
+    assert all("token" not in str(r).lower() for r in rows)
+    assert sb.requests(2) == rows[-2:]
+    sb.reset_stats()
+    assert sb.requests() == []
+
+
+def test_opt_in_lost_answer_applies_the_write(sandbox_factory: Callable[..., Sandbox]) -> None:
+    sb = sandbox_factory(lost=1.0)
+    assert get(sb, "/users").status_code == 200  # reads are never "lost"
+    with pytest.raises(requests.exceptions.ConnectionError):
+        post(sb, "/contact/sync", {"contact": {"email": "lost@example.com"}})
+    assert any(c["email"] == "lost@example.com" for c in sb.dump("contacts"))
+    assert sb.stats()["faults"] == {"lost": 1}
+    sb.configure(lost=0)
+    r = post(sb, "/contact/sync", {"contact": {"email": "lost@example.com"}})
+    assert r.status_code == 200  # the retry finds the contact the lost answer created

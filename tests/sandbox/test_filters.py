@@ -243,3 +243,12 @@ def test_accounts_count_deals(sandbox: Sandbox) -> None:
     for a in counted["accounts"]:
         assert a["dealCount"] == str(sum(1 for d in deals if d["account"] == a["id"]))
         assert a["contactCount"] == str(sum(1 for x in links if x["account"] == a["id"]))
+
+
+def test_id_greater_only_works_on_contacts(sandbox: Sandbox) -> None:
+    # documented as "currently only available with the Contacts endpoint": ignored elsewhere
+    a = get(sandbox, "/deals", {"limit": 5}).json()
+    b = get(sandbox, "/deals", {"limit": 5, "id_greater": 10}).json()
+    assert a == b
+    c = get(sandbox, "/contacts", {"limit": 5, "id_greater": 10}).json()["contacts"]
+    assert c[0]["id"] == "11"

@@ -28,3 +28,18 @@ def test_faulty_api_gives_exactly_the_clean_records(sandbox_factory, run_tap) ->
     want = _comparable(clean, clean_sb.api_url)
     assert sorted(got) == sorted(want)
     assert [s for s in want if got[s] != want[s]] == []
+
+
+def test_over_the_rate_limit_still_reads_everything(sandbox_factory, run_tap) -> None:
+    """Configured too fast for the account: 429s are honoured (Retry-After) and retried."""
+    sb = sandbox_factory(seed=10, contacts=300, rate=5)
+    streams = {"contacts", "contact_tags", "field_values"}
+    run = run_tap(tap_config(sb, requests_per_second=40), streams=streams)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert sb.stats()["rate_limited"] > 0  # the limit was hit, and recovered from
+    for stream, resource in (
+        ("contacts", "contacts"),
+        ("contact_tags", "contactTags"),
+        ("field_values", "fieldValues"),
+    ):
+        assert sorted(run.ids(stream)) == sorted(str(r["id"]) for r in sb.dump(resource))

@@ -90,6 +90,11 @@ def test_records_have_real_types(full_run) -> None:
     assert all(isinstance(d["value"], int) for d in deals)
 
 
+def test_every_field_the_api_sends_is_in_a_schema(full_run) -> None:
+    run, _ = full_run
+    assert "fields not in the schema" not in run.stderr
+
+
 def test_contacts_in_id_order(full_run) -> None:
     run, _ = full_run
     ids = [c["id"] for c in run.records["contacts"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -12,9 +13,12 @@ import pytest
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from target_helpers import TOKEN, run_target, stream_messages, to_lines, writes
 
-from activecampaign_http import AuthError
+from activecampaign_http import ApiClient, AuthError
 from activecampaign_sandbox import Sandbox
+from target_activecampaign.importer import BulkImporter, Item
 from target_activecampaign.mapping import UnknownStreamError
+from target_activecampaign.rejects import Ledger
+from target_activecampaign.resolver import Resolver
 from target_activecampaign.target import TargetActiveCampaign
 
 
@@ -466,6 +470,28 @@ def test_every_object_type_loads_and_a_replay_duplicates_nothing(make_sandbox, t
     assert (deal["title"], str(deal["value"]), deal["currency"]) == ("Big deal", "125000", "eur")
     buyer = by_email(sb)["buyer@example.com"]
     assert deal["contact"] == buyer["id"]
+    accounts = {a["name"]: a for a in sb.dump("accounts")}
+    assert accounts["Globex"]["accountUrl"] == "https://globex.example"
+    assert deal["account"] == accounts["Globex"]["id"]
+    industry = [
+        x["fieldValue"]
+        for x in sb.dump("accountCustomFieldData")
+        if str(x["accountId"]) == accounts["Globex"]["id"]
+    ]
+    assert industry == ["Software"]
+    assert [x["fieldValue"] for x in sb.dump("dealCustomFieldData")] == ["Web"]
+    links = sb.dump("accountContacts")
+    assert [(x["contact"], x["jobTitle"]) for x in links] == [(buyer["id"], "CTO")]
+    assert sorted(n["note"] for n in sb.dump("notes")) == ["Account note", "Called them"]
+    assert [o["externalid"] for o in sb.dump("ecomOrders")] == ["order-1"]
+    records = [
+        r
+        for schema in sb.dump("customObjects/schemas")
+        for r in sb.dump(f"customObjects/records/{schema['id']}")
+    ]
+    assert [(r["externalId"], r["relationships"]) for r in records] == [
+        ("rec-1", {"primary-contact": [buyer["id"]]})
+    ]
     second = run_target(sb.api_url, lines, tmp_path)
     assert second.rejects == []
     assert counts(sb) == after_first
@@ -528,3 +554,63 @@ def test_remove_tags_and_api_shaped_contacts(make_sandbox, tmp_path):
     stored = by_email(sb)
     assert tags_of(sb, stored["person3@example.com"]["id"]) == {"cohort-0", "alumni"}
     assert values_of(sb, stored["api@example.com"]["id"]) == {"JOB_TITLE": "Shaped"}
+
+
+def test_the_account_rate_limit_is_respected(make_sandbox, tmp_path):
+    sb = make_sandbox(rate=5)
+    records = [contact(i) for i in range(40)] + BUYERS
+    lines = [*stream_messages("contacts", records), *other_objects(sb)[:8]]
+    result = run_target(sb.api_url, lines, tmp_path, requests_per_second=5)
+    assert result.rejects == []
+    stats = sb.stats()
+    assert stats["rate_limited"] == 0, stats
+    assert len(by_email(sb)) == 42
+
+
+def test_what_the_api_still_refuses_is_isolated_and_the_batch_survives(make_sandbox, tmp_path):
+    """Bypass validation: a bad email (400 failureReasons) and an unknown list (import failure)."""
+    sb = make_sandbox()
+    client = ApiClient(sb.api_url, TOKEN, requests_per_second=1000)
+    ledger = Ledger(tmp_path / "iso.jsonl")
+    log = logging.getLogger("test")
+    importer = BulkImporter(client, Resolver(client, dry_run=False, logger=log), ledger, log)
+    entries = [{"email": f"iso{i}@example.com", "tags": ["iso"]} for i in range(20)]
+    entries[3] = {"email": "broken-at-3", "tags": ["iso"]}
+    entries[7]["subscribe"] = [{"listid": 9999}]
+    importer.add([Item(e, [("contacts", "contacts", e)]) for e in entries])
+    importer.flush()
+    ledger.close()
+    rejects = [json.loads(line) for line in (tmp_path / "iso.jsonl").read_text().splitlines()]
+    assert [r["record"]["email"] for r in rejects] == ["broken-at-3", "iso7@example.com"]
+    assert "email" in rejects[0]["reason"].lower()
+    assert rejects[1]["api_error"] is not None
+    assert ledger.summary()["totals"]["written"] == 18
+    stored = by_email(sb)
+    assert len(stored) == 19  # iso7 exists (its contact/sync worked), without the bad list
+    assert "iso" in tags_of(sb, stored["iso12@example.com"]["id"])
+
+
+def test_a_record_without_its_key_is_a_reject_and_nothing_else_is_lost(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    good = [{"email": f"k{i}@example.com", "first_name": "K"} for i in range(6)]
+    bad = {"first_name": "Bad", "last_name": "Input", "phone": "+15550001"}
+    lines = stream_messages("contacts", [*good[:3], bad, *good[3:]], key_properties=["email"])
+    result = run_target(sb.api_url, lines, tmp_path)
+    assert [r["reason"] for r in result.rejects] == ["record is missing its key property 'email'"]
+    assert result.rejects[0]["record"] == bad
+    assert len(by_email(sb)) == 6
+
+
+def test_oversized_values_are_rejected_by_name(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    records = [
+        {"email": "ok@example.com", "first_name": "Fine"},
+        {"email": "big@example.com", "first_name": "x" * 100_000},
+        {"email": "bigfield@example.com", "custom_fields": {"NOTES": "y" * 70_000}},
+    ]
+    result = run_target(sb.api_url, stream_messages("contacts", records), tmp_path)
+    reasons = {r["record"]["email"]: r["reason"] for r in result.rejects}
+    assert set(reasons) == {"big@example.com", "bigfield@example.com"}
+    assert "100,000 characters long; at most 255" in reasons["big@example.com"]
+    assert "at most 65,535" in reasons["bigfield@example.com"]
+    assert set(by_email(sb)) == {"ok@example.com"}

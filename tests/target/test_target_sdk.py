@@ -3,7 +3,9 @@
 The SDK's sample streams (`test_camelcase`, `test_array_data`, ...) are not ActiveCampaign
 objects, so they are bound to `contacts` through the `*` fallback of `stream_objects`: none has
 an email, so every record must come out as a reject, never as a crash. The tests that expect an
-error (invalid schema, record before schema, missing key property) must still raise one.
+error (invalid schema, record before schema) must still raise one. `TargetRecordMissingKeyProperty`
+does not apply: issue #4 wants such a record rejected by name while the run goes on (see
+test_target_sandbox.py), where the SDK's default stops the run.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from singer_sdk.testing.target_tests import (
     TargetNoPrimaryKeys,
     TargetOptionalAttributes,
     TargetRecordBeforeSchemaTest,
-    TargetRecordMissingKeyProperty,
     TargetSchemaNoProperties,
     TargetSchemaUpdates,
     TargetSpecialCharsInAttributes,
@@ -43,7 +44,6 @@ _SUITE = SingerTestSuite(
         TargetCliPrintsTest,
         TargetInvalidSchemaTest,
         TargetRecordBeforeSchemaTest,
-        TargetRecordMissingKeyProperty,
         TargetSchemaNoProperties,
         TargetArrayData,
         TargetCamelcaseComplexSchema,
