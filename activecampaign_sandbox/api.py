@@ -347,32 +347,28 @@ class Account:
         if exclude is not None:
             extra.append(lambda i: i != exclude)
         status = _int(p.get("status") or "")
-        listid = _int(p.get("listid") or "")
-        if listid is not None and listid > 0:
-            cl = self.table("contactLists")
+        by_member: dict[str, int | None] = {}
+        for param, tname, fld in (
+            ("listid", "contactLists", "list"),
+            ("tagid", "contactTags", "tag"),
+            ("seriesid", "contactAutomations", "seriesid"),
+        ):
+            want_id = by_member[param] = _int(p.get(param) or "")
+            if want_id is None or want_id <= 0:
+                continue
+            ct = self.table(tname)
             members = {
-                int(cl.value(j, "contact"))
-                for j in cl.ids
-                if str(cl.value(j, "list")) == str(listid)
-                and (status is None or status < 0 or str(cl.value(j, "status")) == str(status))
+                int(ct.value(j, "contact"))
+                for j in ct.ids
+                if str(ct.value(j, fld)) == str(want_id)
+                and (
+                    param != "listid"
+                    or status is None
+                    or status < 0
+                    or str(ct.value(j, "status")) == str(status)
+                )
             }
-            extra.append(lambda i: i in members)
-        tagid = _int(p.get("tagid") or "")
-        if tagid is not None and tagid > 0:
-            ct = self.table("contactTags")
-            tagged = {
-                int(ct.value(j, "contact")) for j in ct.ids if str(ct.value(j, "tag")) == str(tagid)
-            }
-            extra.append(lambda i: i in tagged)
-        seriesid = _int(p.get("seriesid") or "")
-        if seriesid is not None and seriesid > 0:
-            ca = self.table("contactAutomations")
-            inauto = {
-                int(ca.value(j, "contact"))
-                for j in ca.ids
-                if str(ca.value(j, "seriesid")) == str(seriesid)
-            }
-            extra.append(lambda i: i in inauto)
+            extra.append(members.__contains__)
         ids, total, limit, offset = query.run(
             self,
             "contacts",
@@ -391,13 +387,13 @@ class Account:
         body["meta"]["page_input"] = {
             "segmentid": None,
             "formid": 0,
-            "listid": listid or 0,
-            "tagid": tagid or 0,
+            "listid": by_member["listid"] or 0,
+            "tagid": by_member["tagid"] or 0,
             "limit": limit,
             "offset": offset,
             "search": search,
             "sort": None,
-            "seriesid": seriesid or 0,
+            "seriesid": by_member["seriesid"] or 0,
             "waitid": 0,
             "status": -1 if status is None else status,
             "forceQuery": 0,

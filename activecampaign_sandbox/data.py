@@ -16,7 +16,7 @@ from math import gcd
 from typing import Any
 
 from . import names
-from .store import Record, Table
+from .store import Record, Table, owned_table
 from .util import (
     ANCHOR_TS,
     M64,
@@ -1137,13 +1137,8 @@ class World:
                 "id": str(i),
             }
 
-        T["contactTags"] = Table(
-            "contactTags",
-            gen_ct,
-            len(ct_own),
-            fast={"tag": lambda i: str(ct_tag(i)), "contact": lambda i: str(ct_own[i - 1])},
-            owner_field="contact",
-            owners=ct_own,
+        T["contactTags"] = owned_table(
+            "contactTags", gen_ct, ct_own, "contact", {"tag": lambda i: str(ct_tag(i))}
         )
 
         # contactLists
@@ -1188,17 +1183,12 @@ class World:
                 "id": str(i),
             }
 
-        T["contactLists"] = Table(
+        T["contactLists"] = owned_table(
             "contactLists",
             gen_cl,
-            len(cl_own),
-            fast={
-                "list": lambda i: str(cl_list(i)),
-                "status": cl_status,
-                "contact": lambda i: str(cl_own[i - 1]),
-            },
-            owner_field="contact",
-            owners=cl_own,
+            cl_own,
+            "contact",
+            {"list": lambda i: str(cl_list(i)), "status": cl_status},
         )
 
         # fieldValues
@@ -1247,17 +1237,12 @@ class World:
                 "id": str(i),
             }
 
-        T["fieldValues"] = Table(
+        T["fieldValues"] = owned_table(
             "fieldValues",
             gen_fv,
-            len(fv_own),
-            fast={
-                "field": lambda i: str(fv_field(i)),
-                "value": fv_value,
-                "contact": lambda i: str(fv_own[i - 1]),
-            },
-            owner_field="contact",
-            owners=fv_own,
+            fv_own,
+            "contact",
+            {"field": lambda i: str(fv_field(i)), "value": fv_value},
         )
 
         # contactAutomations
@@ -1293,14 +1278,7 @@ class World:
                 "id": str(i),
             }
 
-        T["contactAutomations"] = Table(
-            "contactAutomations",
-            gen_ca,
-            len(ca_own),
-            fast={"contact": lambda i: str(ca_own[i - 1])},
-            owner_field="contact",
-            owners=ca_own,
-        )
+        T["contactAutomations"] = owned_table("contactAutomations", gen_ca, ca_own, "contact")
 
         # accounts
         nacc = n // 20 if n else 0
@@ -1354,13 +1332,8 @@ class World:
                 "id": str(i),
             }
 
-        T["accountContacts"] = Table(
-            "accountContacts",
-            gen_ac,
-            len(ac_own),
-            fast={"contact": lambda i: str(ac_contact(i)), "account": lambda i: str(ac_own[i - 1])},
-            owner_field="account",
-            owners=ac_own,
+        T["accountContacts"] = owned_table(
+            "accountContacts", gen_ac, ac_own, "account", {"contact": lambda i: str(ac_contact(i))}
         )
 
         # accountCustomFieldData
@@ -1488,14 +1461,7 @@ class World:
                 "id": str(i),
             }
 
-        T["dealTasks"] = Table(
-            "dealTasks",
-            gen_dt,
-            len(dt_own),
-            fast={"relid": lambda i: str(dt_own[i - 1])},
-            owner_field="relid",
-            owners=dt_own,
-        )
+        T["dealTasks"] = owned_table("dealTasks", gen_dt, dt_own, "relid")
 
         # dealActivities
         da_own, _ = self._fanout("dealActivities", ndeals, (1, 2, 2, 3))
@@ -1521,14 +1487,7 @@ class World:
                 "id": str(i),
             }
 
-        T["dealActivities"] = Table(
-            "dealActivities",
-            gen_da,
-            len(da_own),
-            fast={"d_dealid": lambda i: str(da_own[i - 1])},
-            owner_field="d_dealid",
-            owners=da_own,
-        )
+        T["dealActivities"] = owned_table("dealActivities", gen_da, da_own, "d_dealid")
 
         # contactDeals (secondary contacts on deals)
         cd_own, _ = self._fanout("contactDeals", ndeals, (0, 1))
@@ -1547,14 +1506,7 @@ class World:
                 "id": str(i),
             }
 
-        T["contactDeals"] = Table(
-            "contactDeals",
-            gen_cd,
-            len(cd_own),
-            fast={"deal": lambda i: str(cd_own[i - 1])},
-            owner_field="deal",
-            owners=cd_own,
-        )
+        T["contactDeals"] = owned_table("contactDeals", gen_cd, cd_own, "deal")
 
         # notes
         nnotes = n // 20 if n else 0
@@ -1683,14 +1635,7 @@ class World:
                 "id": str(i),
             }
 
-        T["emailActivities"] = Table(
-            "emailActivities",
-            gen_ea,
-            len(ea_own),
-            fast={"subscriberid": lambda i: str(ea_own[i - 1])},
-            owner_field="subscriberid",
-            owners=ea_own,
-        )
+        T["emailActivities"] = owned_table("emailActivities", gen_ea, ea_own, "subscriberid")
 
         # ecommerce
         ncust = n // 10 if n else 0
@@ -1833,14 +1778,7 @@ class World:
                 "ecomOrder": str(o),
             }
 
-        T["ecomOrderProducts"] = Table(
-            "ecomOrderProducts",
-            gen_op,
-            len(op_own),
-            fast={"orderid": lambda i: str(op_own[i - 1])},
-            owner_field="orderid",
-            owners=op_own,
-        )
+        T["ecomOrderProducts"] = owned_table("ecomOrderProducts", gen_op, op_own, "orderid")
 
         # custom object records, one table per schema
         nrec = n // 10 if n else 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import names
-from .store import Record, Table
+from .store import Record, Table, owned_table
 from .util import (
     ANCHOR_TS,
     DAY_S,
@@ -382,14 +382,7 @@ def _contact_scaled(w: World) -> None:
             "id": str(i),
         }
 
-    T["bounceLogs"] = Table(
-        "bounceLogs",
-        gen_bl,
-        len(bl_own),
-        fast={"contact": lambda i: str(bl_own[i - 1])},
-        owner_field="contact",
-        owners=bl_own,
-    )
+    T["bounceLogs"] = owned_table("bounceLogs", gen_bl, bl_own, "contact")
 
     ce_own, _ = w._fanout("contactEmails", n, (1, 0, 0, 0, 0))
 
@@ -412,14 +405,7 @@ def _contact_scaled(w: World) -> None:
             "id": str(i),
         }
 
-    T["contactEmails"] = Table(
-        "contactEmails",
-        gen_ce,
-        len(ce_own),
-        fast={"contact": lambda i: str(ce_own[i - 1])},
-        owner_field="contact",
-        owners=ce_own,
-    )
+    T["contactEmails"] = owned_table("contactEmails", gen_ce, ce_own, "contact")
 
     cc_own, _ = w._fanout("contactConversions", n, (1,) + (0,) * 49)
     nconv = len(T["conversions"])
@@ -439,14 +425,7 @@ def _contact_scaled(w: World) -> None:
             "id": str(i),
         }
 
-    T["contactConversions"] = Table(
-        "contactConversions",
-        gen_cc,
-        len(cc_own),
-        fast={"contact": lambda i: str(cc_own[i - 1])},
-        owner_field="contact",
-        owners=cc_own,
-    )
+    T["contactConversions"] = owned_table("contactConversions", gen_cc, cc_own, "contact")
 
     norders = len(T["ecomOrders"])
     oa_own, _ = w._fanout("ecomOrderActivities", norders, (0, 1))
@@ -463,11 +442,4 @@ def _contact_scaled(w: World) -> None:
             "id": str(i),
         }
 
-    T["ecomOrderActivities"] = Table(
-        "ecomOrderActivities",
-        gen_oa,
-        len(oa_own),
-        fast={"ecomOrderid": lambda i: str(oa_own[i - 1])},
-        owner_field="ecomOrderid",
-        owners=oa_own,
-    )
+    T["ecomOrderActivities"] = owned_table("ecomOrderActivities", gen_oa, oa_own, "ecomOrderid")

@@ -204,3 +204,24 @@ def slice_after(ids: Sequence[int], greater: int | None, less: int | None) -> Se
     if lo >= hi:
         return []
     return ids[lo:hi]
+
+
+def owned_table(
+    name: str,
+    gen: Callable[[int], Record],
+    owners: Sequence[int],
+    owner_field: str,
+    fast: dict[str, Callable[[int], Any]] | None = None,
+) -> Table:
+    """A generated child table whose rows are grouped by parent id (`owners`, in row order).
+
+    The parent column is answered from `owners` so filters on it never generate a row.
+    """
+    return Table(
+        name,
+        gen,
+        len(owners),
+        fast={**(fast or {}), owner_field: lambda i: str(owners[i - 1])},
+        owner_field=owner_field,
+        owners=owners,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .api import ApiError, Request, Result, not_found
 from .resources import SPECS
@@ -192,6 +192,43 @@ def wrapper(acct: Account, req: Request, key: str) -> dict[str, Any]:
             },
         )
     return obj
+
+
+class CustomDatumSpec(NamedTuple):
+    """Where an account's or a deal's custom field values live, and what the API calls them."""
+
+    table: str
+    key: str
+    parent_key: str
+    meta_key: str
+    meta_table: str
+    parent_table: str
+    parent_name: str
+    id_attrs: tuple[str, ...]
+
+
+CUSTOM_DATA: dict[str, CustomDatumSpec] = {
+    "account": CustomDatumSpec(
+        "accountCustomFieldData",
+        "accountCustomFieldDatum",
+        "accountId",
+        "accountCustomFieldMetumId",
+        "accountCustomFieldMeta",
+        "accounts",
+        "Account",
+        ("customerAccountId", "accountId"),
+    ),
+    "deal": CustomDatumSpec(
+        "dealCustomFieldData",
+        "dealCustomFieldDatum",
+        "dealId",
+        "dealCustomFieldMetumId",
+        "dealCustomFieldMeta",
+        "deals",
+        "Deal",
+        ("dealId",),
+    ),
+}
 
 
 class Writes:
@@ -827,26 +864,25 @@ class Writes:
             self._account_names = {str(t.value(i, "name")).lower(): i for i in t.ids}
         return self._account_names
 
-    def _account_fields(self, acc: int, fields: Any, now: float) -> None:
+    def _check_fields(self, kind: str, fields: Any) -> None:
+        """Reject a `fields` list naming a custom field the account or deal kind does not have."""
         if fields is None:
             return
-        if not isinstance(fields, list):
-            raise err("Invalid fields", "invalid", "/data/attributes/fields")
-        meta = self.t("accountCustomFieldMeta")
-        for f in fields:
-            cf = as_int(f.get("customFieldId")) if isinstance(f, dict) else None
-            if cf is None or not meta.exists(cf):
-                raise err(
-                    "Custom field not found",
-                    "field_invalid",
-                    "/data/attributes/fields/customFieldId",
-                )
-        for f in fields:
+        meta = self.t(CUSTOM_DATA[kind].meta_table)
+        if not isinstance(fields, list) or any(
+            not isinstance(f, dict) or not meta.exists(as_int(f.get("customFieldId")) or 0)
+            for f in fields
+        ):
+            raise err(
+                "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
+            )
+
+    def _set_fields(self, kind: str, parent: int, fields: Any, now: float) -> None:
+        """Store each entry of an (already checked) `fields` list as a custom field datum."""
+        for f in fields or ():
             self.set_custom_datum(
-                "accountCustomFieldData",
-                "accountId",
-                "accountCustomFieldMetumId",
-                acc,
+                kind,
+                parent,
                 int(sid(f["customFieldId"])),
                 f.get("fieldValue"),
                 f.get("fieldCurrency"),
@@ -854,17 +890,11 @@ class Writes:
             )
 
     def set_custom_datum(
-        self,
-        table: str,
-        parent_key: str,
-        meta_key: str,
-        parent: int,
-        field: int,
-        value: Any,
-        currency: Any,
-        now: float,
+        self, kind: str, parent: int, field: int, value: Any, currency: Any, now: float
     ) -> int:
-        t = self.t(table)
+        spec = CUSTOM_DATA[kind]
+        parent_key, meta_key = spec.parent_key, spec.meta_key
+        t = self.t(spec.table)
         for j in t.children(parent_key, parent):
             if str(t.value(j, "customFieldId")) == str(field):
                 rec = t.materialize(j) or {}
@@ -913,24 +943,10 @@ class Writes:
                 f'The account name "{name}" already exists', "duplicate", "/data/attributes/name"
             )
         now = time.time()
-        self._check_account_fields(data.get("fields"))
+        self._check_fields("account", data.get("fields"))
         i = self.create_account(name, data, now)
-        self._account_fields(i, data.get("fields"), now)
+        self._set_fields("account", i, data.get("fields"), now)
         return Result(201, {"account": self.render("accounts", i)})
-
-    def _check_account_fields(self, fields: Any) -> None:
-        if fields is None:
-            return
-        meta = self.t("accountCustomFieldMeta")
-        if not isinstance(fields, list) or any(
-            not isinstance(f, dict)
-            or as_int(f.get("customFieldId")) is None
-            or not meta.exists(as_int(f.get("customFieldId")) or 0)
-            for f in fields
-        ):
-            raise err(
-                "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
-            )
 
     def put_account(self, req: Request, rid: str) -> Result:
         data = wrapper(self.a, req, "account")
@@ -938,7 +954,7 @@ class Writes:
         i = as_int(rid)
         if i is None or not t.exists(i):
             raise not_found("account", rid)
-        self._check_account_fields(data.get("fields"))
+        self._check_fields("account", data.get("fields"))
         now = time.time()
         rec = t.materialize(i) or {}
         if "name" in data:
@@ -960,7 +976,7 @@ class Writes:
                 rec[k] = sid(data[k]) or None
         rec["updatedTimestamp"] = fmt_offset(now)
         t.touch()
-        self._account_fields(i, data.get("fields"), now)
+        self._set_fields("account", i, data.get("fields"), now)
         return Result(200, {"account": self.render("accounts", i)})
 
     def link_account(self, acc: int, contact: int, job: str, now: float) -> tuple[int, bool]:
@@ -998,33 +1014,35 @@ class Writes:
             )
         return Result(201, {"accountContact": self.render("accountContacts", j)})
 
-    def post_account_field_data(self, req: Request) -> Result:
-        data = wrapper(self.a, req, "accountCustomFieldDatum")
-        acc = as_int(data.get("customerAccountId", data.get("accountId")))
-        cf = as_int(data.get("customFieldId"))
-        if acc is None:
-            raise missing("customerAccountId")
-        if cf is None:
-            raise missing("customFieldId")
-        if not self.t("accounts").exists(acc):
-            raise not_found_404("Account")
-        if not self.t("accountCustomFieldMeta").exists(cf):
-            raise not_found_404("Custom field")
-        if "fieldValue" not in data:
-            raise missing("fieldValue")
-        j = self.set_custom_datum(
-            "accountCustomFieldData",
-            "accountId",
-            "accountCustomFieldMetumId",
-            acc,
-            cf,
-            data.get("fieldValue"),
-            data.get("fieldCurrency"),
-            time.time(),
-        )
-        return Result(200, {"accountCustomFieldDatum": self.render("accountCustomFieldData", j)})
+    def post_custom_datum(self, kind: str) -> Any:
+        """POST handler that sets one custom field value on an account or a deal."""
+        spec = CUSTOM_DATA[kind]
 
-    def put_custom_datum(self, table: str, key: str) -> Any:
+        def fn(req: Request) -> Result:
+            data = wrapper(self.a, req, spec.key)
+            parent = as_int(next((data.get(k) for k in spec.id_attrs if k in data), None))
+            cf = as_int(data.get("customFieldId"))
+            if parent is None:
+                raise missing(spec.id_attrs[0])
+            if cf is None:
+                raise missing("customFieldId")
+            if not self.t(spec.parent_table).exists(parent):
+                raise not_found_404(spec.parent_name)
+            if not self.t(spec.meta_table).exists(cf):
+                raise not_found_404("Custom field")
+            if "fieldValue" not in data:
+                raise missing("fieldValue")
+            j = self.set_custom_datum(
+                kind, parent, cf, data.get("fieldValue"), data.get("fieldCurrency"), time.time()
+            )
+            return Result(200, {spec.key: self.render(spec.table, j)})
+
+        return fn
+
+    def put_custom_datum(self, kind: str) -> Any:
+        """PUT handler that changes one stored custom field value of an account or a deal."""
+        table, key = CUSTOM_DATA[kind].table, CUSTOM_DATA[kind].key
+
         def fn(req: Request, rid: str) -> Result:
             data = wrapper(self.a, req, key)
             t = self.t(table)
@@ -1041,31 +1059,6 @@ class Writes:
             return Result(200, {key: self.render(table, i)})
 
         return fn
-
-    def post_deal_field_data(self, req: Request) -> Result:
-        data = wrapper(self.a, req, "dealCustomFieldDatum")
-        d, cf = as_int(data.get("dealId")), as_int(data.get("customFieldId"))
-        if d is None:
-            raise missing("dealId")
-        if cf is None:
-            raise missing("customFieldId")
-        if not self.t("deals").exists(d):
-            raise not_found_404("Deal")
-        if not self.t("dealCustomFieldMeta").exists(cf):
-            raise not_found_404("Custom field")
-        if "fieldValue" not in data:
-            raise missing("fieldValue")
-        j = self.set_custom_datum(
-            "dealCustomFieldData",
-            "dealId",
-            "dealCustomFieldMetumId",
-            d,
-            cf,
-            data.get("fieldValue"),
-            data.get("fieldCurrency"),
-            time.time(),
-        )
-        return Result(200, {"dealCustomFieldDatum": self.render("dealCustomFieldData", j)})
 
     # -- deals and notes -------------------------------------------------------------------
     def _deal_refs(self, data: dict[str, Any], rec: Record) -> None:
@@ -1118,29 +1111,6 @@ class Writes:
                 raise err("Invalid status", "invalid", "/data/attributes/status")
             rec["status"] = s
 
-    def _deal_fields(self, d: int, fields: Any, now: float) -> None:
-        if fields is None:
-            return
-        meta = self.t("dealCustomFieldMeta")
-        if not isinstance(fields, list) or any(
-            not isinstance(f, dict) or not meta.exists(as_int(f.get("customFieldId")) or 0)
-            for f in fields
-        ):
-            raise err(
-                "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
-            )
-        for f in fields:
-            self.set_custom_datum(
-                "dealCustomFieldData",
-                "dealId",
-                "dealCustomFieldMetumId",
-                d,
-                int(sid(f["customFieldId"])),
-                f.get("fieldValue"),
-                f.get("fieldCurrency"),
-                now,
-            )
-
     def post_deals(self, req: Request) -> Result:
         data = wrapper(self.a, req, "deal")
         for k in ("title", "value", "currency", "owner", "stage"):
@@ -1188,7 +1158,8 @@ class Writes:
                 "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
             )
         i = self.t("deals").insert(rec)
-        self._deal_fields(i, data.get("fields"), now)
+        self._check_fields("deal", data.get("fields"))
+        self._set_fields("deal", i, data.get("fields"), now)
         contacts = [self.render("contacts", int(rec["contact"]))] if rec["contact"] else []
         return Result(201, {"contacts": contacts, "deal": self.render("deals", i)})
 
@@ -1218,7 +1189,8 @@ class Writes:
         elif rec.get("status") == "0":
             rec["edate"] = ZERO_DATETIME
         t.put(i, rec)
-        self._deal_fields(i, data.get("fields"), now)
+        self._check_fields("deal", data.get("fields"))
+        self._set_fields("deal", i, data.get("fields"), now)
         return Result(200, {"deal": self.render("deals", i)})
 
     NOTE_TABLES = {
@@ -1660,18 +1632,9 @@ def register(acct: Account) -> None:
     r.add("POST", "/accounts", w.post_accounts)
     r.add("PUT", "/accounts/{id}", w.put_account)
     r.add("POST", "/accountContacts", w.post_account_contacts)
-    r.add("POST", "/accountCustomFieldData", w.post_account_field_data)
-    r.add(
-        "PUT",
-        "/accountCustomFieldData/{id}",
-        w.put_custom_datum("accountCustomFieldData", "accountCustomFieldDatum"),
-    )
-    r.add("POST", "/dealCustomFieldData", w.post_deal_field_data)
-    r.add(
-        "PUT",
-        "/dealCustomFieldData/{id}",
-        w.put_custom_datum("dealCustomFieldData", "dealCustomFieldDatum"),
-    )
+    for kind, spec in CUSTOM_DATA.items():
+        r.add("POST", f"/{spec.table}", w.post_custom_datum(kind))
+        r.add("PUT", f"/{spec.table}/{{id}}", w.put_custom_datum(kind))
     r.add("POST", "/deals", w.post_deals)
     r.add("PUT", "/deals/{id}", w.put_deal)
     r.add("POST", "/notes", w.post_notes)

@@ -21,6 +21,7 @@ import math
 import time
 import typing as t
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from activecampaign_http import ApiClient, ApiError, AuthError, RetriesExhaustedError
@@ -41,6 +42,17 @@ from target_activecampaign.resolver import Resolver
 
 Ref = tuple[str, str, t.Any]  # (stream, object type, record)
 FATAL = (AuthError, RetriesExhaustedError)  # the run cannot go on: never a reject
+
+
+@contextmanager
+def refusals_as_rejects(what: str | None = None) -> t.Iterator[None]:
+    """Turn an ApiError the run can survive into a Reject ("<what>: <error>"); FATAL passes."""
+    try:
+        yield
+    except FATAL:
+        raise
+    except ApiError as exc:
+        raise Reject(f"{what}: {exc}" if what else str(exc), exc.body) from exc
 
 
 @dataclass
@@ -136,15 +148,11 @@ class BulkImporter:
 
     def _written(self, item: Item) -> None:
         try:
-            for action in item.after:
-                action()
+            with refusals_as_rejects():
+                for action in item.after:
+                    action()
         except Reject as exc:
             self._reject(item, f"contact written, but: {exc.reason}", exc.api_error)
-            return
-        except FATAL:
-            raise
-        except ApiError as exc:
-            self._reject(item, f"contact written, but: {exc}", exc.body)
             return
         for stream, _, _ in item.refs:
             self.ledger.count(stream, "written")
@@ -305,47 +313,45 @@ class BulkImporter:
         self.stats["syncs"] += 1
         entry = item.entry
         try:
-            resp = self.client.request(
-                "POST", "contact/sync", json=sync_body(entry), ok_statuses=(400, 404, 422)
-            )
-            if resp.status_code >= 300:
-                self._reject(
-                    item,
-                    f"ActiveCampaign refused the contact: {api_error_text(resp.ac_json)}",
-                    resp.ac_json,
+            with refusals_as_rejects("ActiveCampaign refused a write"):
+                resp = self.client.request(
+                    "POST", "contact/sync", json=sync_body(entry), ok_statuses=(400, 404, 422)
                 )
-                return
-            contact = (resp.ac_json or {}).get("contact") or {}
-            contact_id = str(contact.get("id"))
-            self.resolver.remember_contact(entry["email"], contact_id)
-            for name in entry.get("tags", []):
-                tag_id = self.resolver.tag_id(name)
-                self._link("contactTags", {"contactTag": {"contact": contact_id, "tag": tag_id}})
-            for key, status in (("subscribe", 1), ("unsubscribe", 2)):
-                for sub in entry.get(key, []):
-                    self._link(
-                        "contactLists",
-                        {
-                            "contactList": {
-                                "list": sub["listid"],
-                                "contact": contact_id,
-                                "status": status,
-                            }
-                        },
+                if resp.status_code >= 300:
+                    self._reject(
+                        item,
+                        f"ActiveCampaign refused the contact: {api_error_text(resp.ac_json)}",
+                        resp.ac_json,
                     )
-            if entry.get("customer_acct_name"):
-                account_id = self.resolver.ensure_account(entry["customer_acct_name"])
-                self._link(
-                    "accountContacts",
-                    {"accountContact": {"account": account_id, "contact": contact_id}},
-                )
+                    return
+                contact = (resp.ac_json or {}).get("contact") or {}
+                contact_id = str(contact.get("id"))
+                self.resolver.remember_contact(entry["email"], contact_id)
+                for name in entry.get("tags", []):
+                    tag_id = self.resolver.tag_id(name)
+                    self._link(
+                        "contactTags", {"contactTag": {"contact": contact_id, "tag": tag_id}}
+                    )
+                for key, status in (("subscribe", 1), ("unsubscribe", 2)):
+                    for sub in entry.get(key, []):
+                        self._link(
+                            "contactLists",
+                            {
+                                "contactList": {
+                                    "list": sub["listid"],
+                                    "contact": contact_id,
+                                    "status": status,
+                                }
+                            },
+                        )
+                if entry.get("customer_acct_name"):
+                    account_id = self.resolver.ensure_account(entry["customer_acct_name"])
+                    self._link(
+                        "accountContacts",
+                        {"accountContact": {"account": account_id, "contact": contact_id}},
+                    )
         except Reject as exc:
             self._reject(item, exc.reason, exc.api_error)
-            return
-        except FATAL:
-            raise
-        except ApiError as exc:
-            self._reject(item, f"ActiveCampaign refused a write: {exc}", exc.body)
             return
         self._written(item)
 

@@ -67,6 +67,17 @@ class Resolver:
             if len(page) < PAGE or (total is not None and offset >= int(total)):
                 return rows
 
+    def _cached_rows(
+        self, attr: str, path: str, key: str, params: dict | None = None
+    ) -> list[dict]:
+        """A catalogue listed once per run and kept in `self.<attr>`."""
+        with self._lock:
+            rows = getattr(self, attr)
+            if rows is None:
+                rows = self.list_all(path, key, params)
+                setattr(self, attr, rows)
+            return rows
+
     # -- contact custom fields ---------------------------------------------------------------
 
     def fields(self) -> FieldCatalog:
@@ -86,19 +97,19 @@ class Resolver:
                 self._fields = FieldCatalog(contact_fields_from_api(body))
             return self._fields
 
-    def account_fields(self) -> FieldCatalog:
+    def _meta_fields(self, attr: str, path: str) -> FieldCatalog:
         with self._lock:
-            if self._account_fields is None:
-                rows = self.list_all("accountCustomFieldMeta", "accountCustomFieldMeta")
-                self._account_fields = FieldCatalog(meta_fields_from_api(rows))
-            return self._account_fields
+            catalog = getattr(self, attr)
+            if catalog is None:
+                catalog = FieldCatalog(meta_fields_from_api(self.list_all(path, path)))
+                setattr(self, attr, catalog)
+            return catalog
+
+    def account_fields(self) -> FieldCatalog:
+        return self._meta_fields("_account_fields", "accountCustomFieldMeta")
 
     def deal_fields(self) -> FieldCatalog:
-        with self._lock:
-            if self._deal_fields is None:
-                rows = self.list_all("dealCustomFieldMeta", "dealCustomFieldMeta")
-                self._deal_fields = FieldCatalog(meta_fields_from_api(rows))
-            return self._deal_fields
+        return self._meta_fields("_deal_fields", "dealCustomFieldMeta")
 
     def field(self, catalog: FieldCatalog, key: t.Any, kind: str) -> FieldDef:
         found = catalog.find(key)
@@ -110,10 +121,7 @@ class Resolver:
 
     def list_id(self, ref: t.Any) -> str:
         """A list id from an id, a stringid or a name (any case)."""
-        with self._lock:
-            if self._lists is None:
-                self._lists = self.list_all("lists", "lists")
-            rows = self._lists
+        rows = self._cached_rows("_lists", "lists", "lists")
         text = str(ref).strip()
         if is_id(ref):
             for row in rows:
@@ -200,11 +208,9 @@ class Resolver:
             if key in self._accounts:
                 return self._accounts[key]
         rows = self.list_all("accounts", "accounts", params={"search": name.strip()})
-        found = None
-        for row in rows:
-            if str(row.get("name") or "").strip().casefold() == key:
-                found = str(row["id"])
-                break
+        found = next(
+            (str(r["id"]) for r in rows if str(r.get("name") or "").strip().casefold() == key), None
+        )
         if found is not None:
             with self._lock:
                 self._accounts[key] = found
@@ -243,11 +249,10 @@ class Resolver:
             if key in self._contacts:
                 return self._contacts[key]
         body = self.client.get_json("contacts", params={"email": email.strip()}) or {}
-        found = None
-        for row in body.get("contacts") or []:
-            if email_key(str(row.get("email") or "")) == key:
-                found = str(row["id"])
-                break
+        rows = body.get("contacts") or []
+        found = next(
+            (str(r["id"]) for r in rows if email_key(str(r.get("email") or "")) == key), None
+        )
         if found is not None:
             with self._lock:
                 self._contacts[key] = found
@@ -268,16 +273,11 @@ class Resolver:
     # -- deals configuration -----------------------------------------------------------------
 
     def pipeline_id(self, ref: t.Any) -> str:
-        with self._lock:
-            if self._pipelines is None:
-                self._pipelines = self.list_all("dealGroups", "dealGroups")
-        return self._match(self._pipelines, ref, ("title",), "pipeline")
+        rows = self._cached_rows("_pipelines", "dealGroups", "dealGroups")
+        return self._match(rows, ref, ("title",), "pipeline")
 
     def stage_id(self, ref: t.Any, pipeline_id: str | None) -> str:
-        with self._lock:
-            if self._stages is None:
-                self._stages = self.list_all("dealStages", "dealStages")
-        rows = self._stages
+        rows = self._cached_rows("_stages", "dealStages", "dealStages")
         if pipeline_id and not is_id(ref):
             rows = [r for r in rows if str(r.get("group")) == str(pipeline_id)]
         return self._match(rows, ref, ("title",), "stage")
@@ -290,37 +290,31 @@ class Resolver:
         return None
 
     def user_id(self, ref: t.Any) -> str:
-        with self._lock:
-            if self._users is None:
-                self._users = self.list_all("users", "users")
-        return self._match(self._users, ref, ("username", "email"), "user")
+        rows = self._cached_rows("_users", "users", "users")
+        return self._match(rows, ref, ("username", "email"), "user")
 
     def connection_id(self, ref: t.Any) -> str:
-        with self._lock:
-            if self._connections is None:
-                self._connections = self.list_all("connections", "connections")
+        rows = self._cached_rows("_connections", "connections", "connections")
         if isinstance(ref, tuple):
             service, ext = ref
-            for row in self._connections:
+            for row in rows:
                 if str(row.get("service")) == str(service) and str(row.get("externalid")) == str(
                     ext
                 ):
                     return str(row["id"])
             raise Reject(f"connection {service}/{ext} does not exist in this account")
-        return self._match(self._connections, ref, ("externalid", "name"), "connection")
+        return self._match(rows, ref, ("externalid", "name"), "connection")
 
     def schema(self, ref: str) -> dict:
         """A custom object schema by id or slug."""
-        with self._lock:
-            if self._schemas is None:
-                self._schemas = self.list_all(
-                    "customObjects/schemas", "schemas", params={"showFields": "all"}
-                )
-        for row in self._schemas:
+        rows = self._cached_rows(
+            "_schemas", "customObjects/schemas", "schemas", {"showFields": "all"}
+        )
+        for row in rows:
             if str(row.get("id")) == ref or str(row.get("slug")) == ref:
                 return row
         wanted = snake(ref)  # our tap names streams custom_object_<slug in snake_case>
-        for row in self._schemas:
+        for row in rows:
             if snake(str(row.get("slug") or "")) == wanted:
                 return row
         raise Reject(f"custom object schema {ref!r} does not exist in this account")
