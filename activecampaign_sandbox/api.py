@@ -41,6 +41,11 @@ class ApiError(Exception):
 _MODEL_NAMES = {"contact": "Subscriber", "contactAutomation": "SubscriberSeries"}
 
 
+def not_found_detail(detail: str) -> ApiError:
+    """The custom objects API's 404 (a JSON:API style error list)."""
+    return ApiError(404, {"errors": [{"status": 404, "title": "Not Found", "detail": detail}]})
+
+
 def not_found(singular: str, rid: str) -> ApiError:
     model = _MODEL_NAMES.get(singular) or singular[:1].upper() + singular[1:]
     return ApiError(404, {"message": f"No Result found for {model} with id {rid}"})
@@ -557,27 +562,13 @@ class Account:
     def get_schema(self, req: Request, sid: str) -> Result:
         i = self.schema_index(sid)
         if i is None:
-            raise ApiError(
-                404,
-                {
-                    "errors": [
-                        {"status": 404, "title": "Not Found", "detail": f"Schema {sid} not found"}
-                    ]
-                },
-            )
+            raise not_found_detail(f"Schema {sid} not found")
         return Result(200, {"schema": self.table("customObjects/schemas").get(i)})
 
     def records_table(self, sid: str) -> Table:
         t = self.world.tables.get(f"customObjects/records/{sid}")
         if t is None:
-            raise ApiError(
-                404,
-                {
-                    "errors": [
-                        {"status": 404, "title": "Not Found", "detail": f"Schema {sid} not found"}
-                    ]
-                },
-            )
+            raise not_found_detail(f"Schema {sid} not found")
         return t
 
     def list_records(self, req: Request, sid: str) -> Result:
@@ -616,14 +607,7 @@ class Account:
         t = self.records_table(sid)
         i = self.find_record(t, rid)
         if i is None:
-            raise ApiError(
-                404,
-                {
-                    "errors": [
-                        {"status": 404, "title": "Not Found", "detail": f"Record {rid} not found"}
-                    ]
-                },
-            )
+            raise not_found_detail(f"Record {rid} not found")
         return Result(200, {"record": t.get(i)})
 
 

@@ -995,6 +995,13 @@ class World:
         step = SPAN_S // max(self.n, 1)
         return START_TS + (i - 1) * step + h1(self.seed, 2, i) % max(step, 1)
 
+    def contact_event(self, table: str, owners: Sequence[int], i: int) -> tuple[int, H, int]:
+        """Row i of a per-contact table: its contact, its hash stream, a time after the
+        contact was created (drawn first from that stream)."""
+        o = owners[i - 1]
+        hh = self.h(table, i)
+        return o, hh, self._ts_between(hh, self.contact_cdate(o))
+
     def contact_udate(self, i: int) -> int:
         c = self.contact_cdate(i)
         v = h1(self.seed, 3, i)
@@ -1221,9 +1228,7 @@ class World:
             return hh.pick(names.NOTE_TEXTS) if hh.n(2) else ""
 
         def gen_fv(i: int) -> Record:
-            o = fv_own[i - 1]
-            hh = self.h("fieldValues", i)
-            c = self._ts_between(hh, self.contact_cdate(o))
+            o, hh, c = self.contact_event("fieldValues", fv_own, i)
             u = self._ts_between(hh, c)
             return {
                 "contact": str(o),
@@ -1608,9 +1613,7 @@ class World:
         ea_own, _ = self._fanout("emailActivities", n, (0, 1))
 
         def gen_ea(i: int) -> Record:
-            o = ea_own[i - 1]
-            hh = self.h("emailActivities", i)
-            t = self._ts_between(hh, self.contact_cdate(o))
+            o, hh, t = self.contact_event("emailActivities", ea_own, i)
             _, _, email = self.contact_basics(o)
             uid = str(hh.n(nusers) + 1)
             deal = str(hh.n(ndeals) + 1) if ndeals and hh.n(4) == 0 else "0"

@@ -356,9 +356,7 @@ def _contact_scaled(w: World) -> None:
     ncamp = len(T["campaigns"])
 
     def gen_bl(i: int) -> Record:
-        o = bl_own[i - 1]
-        hh = w.h("bounceLogs", i)
-        t = w._ts_between(hh, w.contact_cdate(o))
+        o, hh, t = w.contact_event("bounceLogs", bl_own, i)
         camp = hh.n(ncamp) + 1
         return {
             "tstamp": fmt_offset(t),
@@ -387,9 +385,7 @@ def _contact_scaled(w: World) -> None:
     ce_own, _ = w._fanout("contactEmails", n, (1, 0, 0, 0, 0))
 
     def gen_ce(i: int) -> Record:
-        o = ce_own[i - 1]
-        hh = w.h("contactEmails", i)
-        t = w._ts_between(hh, w.contact_cdate(o))
+        o, hh, t = w.contact_event("contactEmails", ce_own, i)
         camp = hh.n(ncamp) + 1
         return {
             "subscriberid": str(o),
@@ -411,9 +407,7 @@ def _contact_scaled(w: World) -> None:
     nconv = len(T["conversions"])
 
     def gen_cc(i: int) -> Record:
-        o = cc_own[i - 1]
-        hh = w.h("contactConversions", i)
-        t = w._ts_between(hh, w.contact_cdate(o))
+        o, hh, t = w.contact_event("contactConversions", cc_own, i)
         conv = hh.n(nconv) + 1
         return {
             "contact": str(o),

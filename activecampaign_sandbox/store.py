@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 Record = dict[str, Any]
@@ -87,11 +87,11 @@ class Table:
         rec = self.get(i)
         return None if rec is None else rec.get(field)
 
-    def iter_records(self, ids: Iterable[int] | None = None) -> Iterable[Record]:
-        for i in self._ids if ids is None else ids:
-            rec = self.get(i)
-            if rec is not None:
-                yield rec
+    def child_where(self, field: str, parent: int, key: str, value: Any) -> int | None:
+        """The first row under ``parent`` whose ``key`` is ``value`` (compared as text)."""
+        want = str(value)
+        hits = (j for j in self.children(field, parent) if str(self.value(j, key)) == want)
+        return next(hits, None)
 
     def children(self, field: str, parent: int) -> list[int]:
         """Ids of rows whose ``field`` equals ``parent`` (bisect on generated rows)."""
@@ -160,15 +160,6 @@ class Table:
     def touch(self) -> None:
         self.version += 1
 
-    def reindex(self, i: int, old_owner: Any) -> None:
-        """Call after changing a written row's owner field in place."""
-        if self.owner_field is None:
-            return
-        ids = self._over_by_owner.get(str(old_owner))
-        if ids is not None:
-            ids.discard(i)
-        self._index(i, self.over.get(i), True)
-
 
 class QueryCache:
     """Small LRU of filtered id lists, keyed by table version so writes invalidate it."""
@@ -195,15 +186,6 @@ class QueryCache:
     def clear(self) -> None:
         with self._lock:
             self._d.clear()
-
-
-def slice_after(ids: Sequence[int], greater: int | None, less: int | None) -> Sequence[int]:
-    """Restrict an ascending id sequence to (greater, less) by bisect."""
-    lo = 0 if greater is None else bisect_right(ids, greater)
-    hi = len(ids) if less is None else bisect_left(ids, less)
-    if lo >= hi:
-        return []
-    return ids[lo:hi]
 
 
 def owned_table(

@@ -91,30 +91,25 @@ _TZ_SHIFT = -5 * 3600
 _gmtime = time.gmtime
 
 
+def _datetime(t: time.struct_time, sep: str) -> str:
+    return (
+        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}{sep}"
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
+    )
+
+
 def fmt_offset(ts: float) -> str:
     """Account-zone timestamp with offset, e.g. 2018-09-12T16:53:50-05:00."""
-    t = _gmtime(int(ts) + _TZ_SHIFT)
-    return (
-        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}-05:00"
-    )
+    return _datetime(_gmtime(int(ts) + _TZ_SHIFT), "T") + "-05:00"
 
 
 def fmt_naive(ts: float) -> str:
     """Account-zone naive timestamp, e.g. 2019-11-22 14:15:37."""
-    t = _gmtime(int(ts) + _TZ_SHIFT)
-    return (
-        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} "
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
-    )
+    return _datetime(_gmtime(int(ts) + _TZ_SHIFT), " ")
 
 
 def fmt_naive_utc(ts: float) -> str:
-    t = _gmtime(int(ts))
-    return (
-        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} "
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}"
-    )
+    return _datetime(_gmtime(int(ts)), " ")
 
 
 def fmt_date(ts: float) -> str:
@@ -152,11 +147,6 @@ def parse_ts(value: object) -> float | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ACCOUNT_TZ)
     return dt.timestamp()
-
-
-def day_of(ts: float) -> date:
-    """Calendar day of a timestamp in the account zone."""
-    return datetime.fromtimestamp(ts, ACCOUNT_TZ).date()
 
 
 def parse_filter_bound(value: str) -> tuple[str, object] | None:

@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .api import ApiError, Request, Result, not_found
+from .api import ApiError, Request, Result, not_found, not_found_detail
 from .resources import SPECS
 from .util import (
     ZERO_DATE,
@@ -150,10 +150,15 @@ def missing(attr: str) -> ApiError:
     )
 
 
+def require(data: dict[str, Any], *keys: str) -> None:
+    """A 422 naming the first of `keys` that is absent or empty."""
+    for k in keys:
+        if data.get(k) in (None, ""):
+            raise missing(k)
+
+
 def not_found_404(what: str) -> ApiError:
-    return ApiError(
-        404, {"errors": [{"status": 404, "title": "Not Found", "detail": f"{what} not found"}]}
-    )
+    return not_found_detail(f"{what} not found")
 
 
 def sid(v: Any) -> str:
@@ -192,6 +197,16 @@ def wrapper(acct: Account, req: Request, key: str) -> dict[str, Any]:
             },
         )
     return obj
+
+
+def _update_datum(t: Table, j: int, changes: Record, currency: Any, now: float) -> None:
+    """Change a stored custom field datum; an empty currency keeps the one it had."""
+    rec = t.materialize(j) or {}
+    rec.update(changes)
+    if currency:
+        rec["fieldCurrency"] = currency
+    rec["updatedTimestamp"] = fmt_naive(now)
+    t.touch()
 
 
 class CustomDatumSpec(NamedTuple):
@@ -244,6 +259,13 @@ class Writes:
 
     def t(self, name: str) -> Table:
         return self.w.tables[name]
+
+    def existing(self, ref: Any, table: str, what: str) -> int:
+        """The id of a row a write refers to; a 404 naming `what` when there is none."""
+        i = as_int(ref)
+        if i is None or not self.t(table).exists(i):
+            raise not_found_404(what)
+        return i
 
     def render(self, name: str, i: int) -> dict[str, Any]:
         return self.a.render(name, i) or {}
@@ -361,15 +383,15 @@ class Writes:
     ) -> tuple[int, bool]:
         """Upsert the one value of (contact, field); returns (id, created)."""
         t = self.t("fieldValues")
-        for j in t.children("contact", contact):
-            if str(t.value(j, "field")) == str(field):
-                rec = t.materialize(j)
-                if rec is not None:
-                    if rec.get("value") != value:
-                        rec["value"] = value
-                        rec["udate"] = fmt_offset(now)
-                    t.touch()
-                return j, False
+        j = t.child_where("contact", contact, "field", field)
+        if j is not None:
+            rec = t.materialize(j)
+            if rec is not None:
+                if rec.get("value") != value:
+                    rec["value"] = value
+                    rec["udate"] = fmt_offset(now)
+                t.touch()
+            return j, False
         j = t.insert(
             {
                 "contact": str(contact),
@@ -558,9 +580,9 @@ class Writes:
 
     def link_tag(self, contact: int, tag: int, now: float) -> tuple[int, bool]:
         t = self.t("contactTags")
-        for j in t.children("contact", contact):
-            if str(t.value(j, "tag")) == str(tag):
-                return j, False
+        j = t.child_where("contact", contact, "tag", tag)
+        if j is not None:
+            return j, False
         j = t.insert(
             {
                 "contact": str(contact),
@@ -576,14 +598,9 @@ class Writes:
 
     def post_contact_tags(self, req: Request) -> Result:
         data = wrapper(self.a, req, "contactTag")
-        for k in ("contact", "tag"):
-            if data.get(k) in (None, ""):
-                raise missing(k)
-        c, tg = as_int(data["contact"]), as_int(data["tag"])
-        if c is None or not self.t("contacts").exists(c):
-            raise not_found_404("Contact")
-        if tg is None or not self.t("tags").exists(tg):
-            raise not_found_404("Tag")
+        require(data, "contact", "tag")
+        c = self.existing(data["contact"], "contacts", "Contact")
+        tg = self.existing(data["tag"], "tags", "Tag")
         j, _ = self.link_tag(c, tg, time.time())
         return Result(201, {"contactTag": self.render("contactTags", j)})
 
@@ -606,20 +623,20 @@ class Writes:
         when forced (sourceid 4), as the service does."""
         t = self.t("contactLists")
         crec = self.t("contacts").get(contact) or {}
-        for j in t.children("contact", contact):
-            if str(t.value(j, "list")) == str(lst):
-                rec = t.materialize(j) or {}
-                cur = str(rec.get("status"))
-                if cur == status or (cur == "2" and status == "1" and not force):
-                    return j, False
-                rec["status"] = status
-                rec["udate"] = fmt_offset(now)
-                if status == "1":
-                    rec["sdate"] = fmt_offset(now)
-                    rec["unsubreason"] = None
-                rec["sourceid"] = sourceid
-                t.touch()
+        j = t.child_where("contact", contact, "list", lst)
+        if j is not None:
+            rec = t.materialize(j) or {}
+            cur = str(rec.get("status"))
+            if cur == status or (cur == "2" and status == "1" and not force):
                 return j, False
+            rec["status"] = status
+            rec["udate"] = fmt_offset(now)
+            if status == "1":
+                rec["sdate"] = fmt_offset(now)
+                rec["unsubreason"] = None
+            rec["sourceid"] = sourceid
+            t.touch()
+            return j, False
         j = t.insert(
             {
                 "contact": str(contact),
@@ -649,10 +666,7 @@ class Writes:
 
     def post_contact_lists(self, req: Request) -> Result:
         data = wrapper(self.a, req, "contactList")
-        for k in ("list", "contact", "status"):
-            if data.get(k) in (None, ""):
-                raise missing(k)
-        c, lst = as_int(data["contact"]), as_int(data["list"])
+        require(data, "list", "contact", "status")
         status = sid(data["status"])
         if status not in ("1", "2"):
             raise err(
@@ -661,10 +675,8 @@ class Writes:
                 "/data/attributes/status",
                 "status must be 1 (subscribe) or 2 (unsubscribe)",
             )
-        if c is None or not self.t("contacts").exists(c):
-            raise not_found_404("Contact")
-        if lst is None or not self.t("lists").exists(lst):
-            raise not_found_404("List")
+        c = self.existing(data["contact"], "contacts", "Contact")
+        lst = self.existing(data["list"], "lists", "List")
         src = sid(data.get("sourceid")) or "0"
         j, _ = self.set_list_status(c, lst, status, time.time(), src, force=src == "4")
         return Result(
@@ -823,12 +835,8 @@ class Writes:
 
     def post_field_values(self, req: Request) -> Result:
         data = wrapper(self.a, req, "fieldValue")
-        for k in ("contact", "field"):
-            if data.get(k) in (None, ""):
-                raise missing(k)
-        c = as_int(data["contact"])
-        if c is None or not self.t("contacts").exists(c):
-            raise not_found_404("Contact")
+        require(data, "contact", "field")
+        c = self.existing(data["contact"], "contacts", "Contact")
         [(f, v)] = self._check_field_values(
             [{"field": data["field"], "value": data.get("value")}], "/data/attributes/value"
         )
@@ -895,15 +903,10 @@ class Writes:
         spec = CUSTOM_DATA[kind]
         parent_key, meta_key = spec.parent_key, spec.meta_key
         t = self.t(spec.table)
-        for j in t.children(parent_key, parent):
-            if str(t.value(j, "customFieldId")) == str(field):
-                rec = t.materialize(j) or {}
-                rec["fieldValue"] = value
-                if currency:
-                    rec["fieldCurrency"] = currency
-                rec["updatedTimestamp"] = fmt_naive(now)
-                t.touch()
-                return j
+        j = t.child_where(parent_key, parent, "customFieldId", field)
+        if j is not None:
+            _update_datum(t, j, {"fieldValue": value}, currency, now)
+            return j
         rec = {
             meta_key: field,
             parent_key: parent,
@@ -981,9 +984,9 @@ class Writes:
 
     def link_account(self, acc: int, contact: int, job: str, now: float) -> tuple[int, bool]:
         t = self.t("accountContacts")
-        for j in t.children("account", acc):
-            if str(t.value(j, "contact")) == str(contact):
-                return j, False
+        j = t.child_where("account", acc, "contact", contact)
+        if j is not None:
+            return j, False
         j = t.insert(
             {
                 "account": str(acc),
@@ -997,14 +1000,9 @@ class Writes:
 
     def post_account_contacts(self, req: Request) -> Result:
         data = wrapper(self.a, req, "accountContact")
-        for k in ("account", "contact"):
-            if data.get(k) in (None, ""):
-                raise missing(k)
-        acc, c = as_int(data["account"]), as_int(data["contact"])
-        if acc is None or not self.t("accounts").exists(acc):
-            raise not_found_404("Account")
-        if c is None or not self.t("contacts").exists(c):
-            raise not_found_404("Contact")
+        require(data, "account", "contact")
+        acc = self.existing(data["account"], "accounts", "Account")
+        c = self.existing(data["contact"], "contacts", "Contact")
         j, created = self.link_account(acc, c, sid(data.get("jobTitle")), time.time())
         if not created:
             raise err(
@@ -1049,13 +1047,8 @@ class Writes:
             i = as_int(rid)
             if i is None or not t.exists(i):
                 raise ApiError(404, {"errors": [{"status": 404, "title": "Not Found"}]})
-            rec = t.materialize(i) or {}
-            if "fieldValue" in data:
-                rec["fieldValue"] = data["fieldValue"]
-            if data.get("fieldCurrency"):
-                rec["fieldCurrency"] = data["fieldCurrency"]
-            rec["updatedTimestamp"] = fmt_naive(time.time())
-            t.touch()
+            value = {"fieldValue": data["fieldValue"]} if "fieldValue" in data else {}
+            _update_datum(t, i, value, data.get("fieldCurrency"), time.time())
             return Result(200, {key: self.render(table, i)})
 
         return fn
@@ -1113,9 +1106,7 @@ class Writes:
 
     def post_deals(self, req: Request) -> Result:
         data = wrapper(self.a, req, "deal")
-        for k in ("title", "value", "currency", "owner", "stage"):
-            if data.get(k) in (None, ""):
-                raise missing(k)
+        require(data, "title", "value", "currency", "owner", "stage")
         if data.get("contact") in (None, "") and data.get("account") in (None, ""):
             raise missing("contact")
         now = time.time()
@@ -1146,19 +1137,8 @@ class Writes:
             "customerAccount": None,
         }
         self._deal_refs(data, rec)
-        meta = self.t("dealCustomFieldMeta")
-        if data.get("fields") is not None and (
-            not isinstance(data["fields"], list)
-            or any(
-                not isinstance(f, dict) or not meta.exists(as_int(f.get("customFieldId")) or 0)
-                for f in data["fields"]
-            )
-        ):
-            raise err(
-                "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
-            )
-        i = self.t("deals").insert(rec)
         self._check_fields("deal", data.get("fields"))
+        i = self.t("deals").insert(rec)
         self._set_fields("deal", i, data.get("fields"), now)
         contacts = [self.render("contacts", int(rec["contact"]))] if rec["contact"] else []
         return Result(201, {"contacts": contacts, "deal": self.render("deals", i)})
@@ -1172,24 +1152,13 @@ class Writes:
         now = time.time()
         rec = dict(t.get(i) or {})
         self._deal_refs(data, rec)
-        meta = self.t("dealCustomFieldMeta")
-        if data.get("fields") is not None and (
-            not isinstance(data["fields"], list)
-            or any(
-                not isinstance(f, dict) or not meta.exists(as_int(f.get("customFieldId")) or 0)
-                for f in data["fields"]
-            )
-        ):
-            raise err(
-                "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
-            )
+        self._check_fields("deal", data.get("fields"))
         rec["mdate"] = fmt_offset(now)
         if rec.get("status") in ("1", "2") and rec.get("edate") in (None, "", ZERO_DATETIME):
             rec["edate"] = fmt_naive(now)
         elif rec.get("status") == "0":
             rec["edate"] = ZERO_DATETIME
         t.put(i, rec)
-        self._check_fields("deal", data.get("fields"))
         self._set_fields("deal", i, data.get("fields"), now)
         return Result(200, {"deal": self.render("deals", i)})
 
@@ -1247,9 +1216,7 @@ class Writes:
     # -- e-commerce ------------------------------------------------------------------------
     def post_ecom_customers(self, req: Request) -> Result:
         data = wrapper(self.a, req, "ecomCustomer")
-        for k in ("connectionid", "externalid", "email"):
-            if data.get(k) in (None, ""):
-                raise missing(k)
+        require(data, "connectionid", "externalid", "email")
         conn = as_int(data["connectionid"])
         if conn is None or not self.t("connections").exists(conn):
             raise err("Connection not found", "invalid", "/data/attributes/connectionid")
@@ -1365,16 +1332,15 @@ class Writes:
         data = wrapper(self.a, req, "ecomOrder")
         if data.get("externalid") in (None, "") and data.get("externalcheckoutid") in (None, ""):
             raise missing("externalid")
-        for k in (
+        require(
+            data,
             "email",
             "totalPrice",
             "currency",
             "connectionid",
             "customerid",
             "externalCreatedDate",
-        ):
-            if data.get(k) in (None, ""):
-                raise missing(k)
+        )
         if data.get("externalid") not in (None, "") and not data.get("orderProducts"):
             raise missing("orderProducts")
         conn, cust = as_int(data["connectionid"]), as_int(data["customerid"])

@@ -6,13 +6,15 @@ import atexit
 import datetime as dt
 import json
 import sys
+import threading
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers._state import StateWriter
 from singer_sdk.io_base import SingerWriter
 from singer_sdk.singerlib import RecordMessage
 
@@ -38,6 +40,22 @@ def _encode_default(obj: t.Any) -> str:
 _dumps = json.JSONEncoder(
     separators=(",", ":"), default=_encode_default, check_circular=False
 ).encode
+
+
+def _in_daemon_thread(fn: t.Callable[..., t.Any], *args: t.Any) -> Future:
+    """Run ``fn`` beside the caller; a daemon thread, so a failed start-up exits at once."""
+    future: Future = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # handed to whoever awaits the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="ac-discovery", daemon=True).start()
+    return future
 
 
 class BufferedSingerWriter(SingerWriter):
@@ -100,6 +118,11 @@ class BufferedSingerWriter(SingerWriter):
             sys.stdout.write("".join(self._pending))
             self._pending.clear()
 
+    def write_state_text(self, state_json: str) -> None:
+        """Write a STATE line from already serialised state, after the queued records."""
+        self._pending.append('{"type":"STATE","value":' + state_json + "}\n")
+        self.flush()
+
     def write_message(self, message: Message) -> None:
         """Queue a record line; write and flush everything before any other message."""
         line = self.serialize_message(message) + "\n"
@@ -118,6 +141,27 @@ class BufferedSingerWriter(SingerWriter):
             sys.stdout.write("".join(self._pending))
             self._pending.clear()
         sys.stdout.flush()
+
+
+class SnapshotStateWriter(StateWriter):
+    """Writes STATE only when it changed, remembering it as JSON text instead of a deep copy.
+
+    The tap emits state after every page of contacts; the SDK's writer deep-copies the whole
+    state each time to compare later, which costs more than serialising it once and
+    comparing the text.
+    """
+
+    def __init__(self, message_writer: BufferedSingerWriter) -> None:
+        super().__init__(message_writer)
+        self._writer = message_writer
+        self._last_text: str | None = None
+
+    def write_state(self, state: dict[str, t.Any]) -> None:
+        """Emit the state if its JSON differs from the last one emitted."""
+        text = _dumps(state)
+        if text != self._last_text:
+            self._writer.write_state_text(text)
+            self._last_text = text
 
 
 class TapActiveCampaign(Tap):
@@ -230,6 +274,11 @@ class TapActiveCampaign(Tap):
         ),
     ).to_dict()
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self.message_writer, BufferedSingerWriter):
+            self._state_writer = SnapshotStateWriter(self.message_writer)
+
     #: Custom object schemas read at discovery, reused by ``custom_object_schemas``.
     custom_object_definitions: list[dict[str, t.Any]] | None = None
 
@@ -283,7 +332,7 @@ class TapActiveCampaign(Tap):
         """
         schemas = None
         if self.config.get("custom_objects", True):
-            schemas = self.executor.submit(custom_object_definitions, self.api_client)
+            schemas = _in_daemon_thread(custom_object_definitions, self.api_client)
         try:
             self.verify_token()
         except ConfigValidationError:

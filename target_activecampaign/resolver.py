@@ -78,6 +78,23 @@ class Resolver:
                 setattr(self, attr, rows)
             return rows
 
+    def _cached_lookup(
+        self,
+        cache: dict[str, str],
+        key: str,
+        fetch: t.Callable[[], list[dict]],
+        key_of: t.Callable[[dict], str],
+    ) -> str | None:
+        """The id of the first fetched row whose key is `key`; found ids are cached per run."""
+        with self._lock:
+            if key in cache:
+                return cache[key]
+        found = next((str(row["id"]) for row in fetch() if key_of(row) == key), None)
+        if found is not None:
+            with self._lock:
+                cache[key] = found
+        return found
+
     # -- contact custom fields ---------------------------------------------------------------
 
     def fields(self) -> FieldCatalog:
@@ -122,12 +139,9 @@ class Resolver:
     def list_id(self, ref: t.Any) -> str:
         """A list id from an id, a stringid or a name (any case)."""
         rows = self._cached_rows("_lists", "lists", "lists")
-        text = str(ref).strip()
-        if is_id(ref):
-            for row in rows:
-                if str(row.get("id")) == text:
-                    return text
-        folded = text.casefold()
+        if (found := _row_with_id(rows, ref)) is not None:
+            return found
+        folded = str(ref).strip().casefold()
         for attr in ("stringid", "name"):
             for row in rows:
                 if str(row.get(attr) or "").casefold() == folded:
@@ -203,18 +217,12 @@ class Resolver:
 
     def account_id(self, name: str) -> str | None:
         """An account's id by exact name (case-insensitive), or None. Cached per run."""
-        key = name.strip().casefold()
-        with self._lock:
-            if key in self._accounts:
-                return self._accounts[key]
-        rows = self.list_all("accounts", "accounts", params={"search": name.strip()})
-        found = next(
-            (str(r["id"]) for r in rows if str(r.get("name") or "").strip().casefold() == key), None
+        return self._cached_lookup(
+            self._accounts,
+            name.strip().casefold(),
+            lambda: self.list_all("accounts", "accounts", params={"search": name.strip()}),
+            lambda row: str(row.get("name") or "").strip().casefold(),
         )
-        if found is not None:
-            with self._lock:
-                self._accounts[key] = found
-        return found
 
     def remember_account(self, name: str, account_id: str) -> None:
         with self._lock:
@@ -244,19 +252,16 @@ class Resolver:
 
     def contact_id(self, email: str) -> str | None:
         """The destination contact id for an email, or None (one GET per email per run)."""
-        key = email_key(email)
-        with self._lock:
-            if key in self._contacts:
-                return self._contacts[key]
-        body = self.client.get_json("contacts", params={"email": email.strip()}) or {}
-        rows = body.get("contacts") or []
-        found = next(
-            (str(r["id"]) for r in rows if email_key(str(r.get("email") or "")) == key), None
+        return self._cached_lookup(
+            self._contacts,
+            email_key(email),
+            lambda: self._contacts_by_email(email),
+            lambda row: email_key(str(row.get("email") or "")),
         )
-        if found is not None:
-            with self._lock:
-                self._contacts[key] = found
-        return found
+
+    def _contacts_by_email(self, email: str) -> list[dict]:
+        body = self.client.get_json("contacts", params={"email": email.strip()}) or {}
+        return body.get("contacts") or []
 
     def remember_contact(self, email: str, contact_id: str) -> None:
         with self._lock:
@@ -321,12 +326,9 @@ class Resolver:
 
     @staticmethod
     def _match(rows: list[dict], ref: t.Any, attrs: t.Sequence[str], kind: str) -> str:
-        text = str(ref).strip()
-        if is_id(ref):
-            for row in rows:
-                if str(row.get("id")) == text:
-                    return text
-        folded = text.casefold()
+        if (found := _row_with_id(rows, ref)) is not None:
+            return found
+        folded = str(ref).strip().casefold()
         hits = [
             str(row["id"])
             for row in rows
@@ -337,6 +339,14 @@ class Resolver:
         if len(hits) > 1:
             raise Reject(f"{kind} {ref!r} is ambiguous ({len(hits)} match); use its id")
         raise Reject(f"unknown {kind} {ref!r} in this account")
+
+
+def _row_with_id(rows: list[dict], ref: t.Any) -> str | None:
+    """`ref` itself when it is the id of one of the rows."""
+    text = str(ref).strip()
+    if is_id(ref) and any(str(row.get("id")) == text for row in rows):
+        return text
+    return None
 
 
 def snake(text: str) -> str:

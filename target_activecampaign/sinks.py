@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
 
-from activecampaign_http import ApiClient, ApiError, AuthError, RetriesExhaustedError
-from target_activecampaign.importer import BulkImporter, Item
+from activecampaign_http import ApiClient, RetriesExhaustedError
+from target_activecampaign.importer import BulkImporter, Item, refusals_as_rejects
 from target_activecampaign.mapping import (
     CUSTOM_OBJECT_PREFIX,
     MAX_LONG_TEXT,
@@ -36,6 +36,7 @@ from target_activecampaign.mapping import (
     custom_field_items,
     deal_status,
     email_key,
+    entry_size,
     first_of,
     format_field_value,
     import_entry,
@@ -53,8 +54,6 @@ from target_activecampaign.translate import IdTranslator, Untranslated
 
 if t.TYPE_CHECKING:
     from target_activecampaign.target import TargetActiveCampaign
-
-FATAL = (AuthError, RetriesExhaustedError)
 
 
 @dataclass
@@ -110,6 +109,12 @@ class Spill:
                 yield batch
 
 
+def contact_ref(record: t.Mapping[str, t.Any]) -> t.Any:
+    """What a link record says its contact is: an email, else a contact id (ours or source)."""
+    value = first_of(record, ("contact_email", "email"))
+    return record.get("contact") if value is None else value
+
+
 class ActiveCampaignSink(BatchSink):
     """Shared plumbing: schema checks become rejects, dependencies drain first."""
 
@@ -154,13 +159,18 @@ class ActiveCampaignSink(BatchSink):
                 f"{', '.join(repr(k) for k in missing)}"
             )
 
-    def process_record(self, record: dict, context: dict) -> None:
+    def _accept(self, record: dict) -> bool:
+        """Reject a record found invalid on arrival; else let the id translator learn it."""
         reason = self._invalid.pop(id(record), None)
         if reason is not None:
             self.reject(record, reason)
-            return
+            return False
         self.run.translator.learn(self.object_type, record)
-        context.setdefault("records", []).append(record)
+        return True
+
+    def process_record(self, record: dict, context: dict) -> None:
+        if self._accept(record):
+            context.setdefault("records", []).append(record)
 
     def process_batch(self, context: dict) -> None:
         self.ac_target.drain_prerequisites(self)
@@ -172,13 +182,10 @@ class ActiveCampaignSink(BatchSink):
         """Write records one by one; subclasses override `write_one` or this."""
         for record in records:
             try:
-                self.write_one(record)
+                with refusals_as_rejects("ActiveCampaign refused the write"):
+                    self.write_one(record)
             except Reject as exc:
                 self.reject_or_defer(record, exc)
-            except FATAL:
-                raise
-            except ApiError as exc:
-                self.reject(record, f"ActiveCampaign refused the write: {exc}", exc.body)
             else:
                 self.run.ledger.count(
                     self.stream_name, "would_write" if self.run.dry_run else "written"
@@ -249,11 +256,19 @@ class ActiveCampaignSink(BatchSink):
             return resp.ac_json or {}
         return None  # pragma: no cover
 
+    def update_or_create(
+        self, path: str, key: str, body: dict[str, t.Any], find: t.Callable[[], str | None]
+    ) -> None:
+        """PUT over the object `find` names, else create it (see `create`)."""
+        existing = find()
+        if existing is not None:
+            self.send("PUT", f"{path}/{existing}", {key: body})
+        else:
+            self.create(path, {key: body}, find)
+
     def contact_email(self, record: t.Mapping[str, t.Any]) -> str:
         """The contact a link record points at, as an email (translating source ids)."""
-        value = first_of(record, ("contact_email", "email"))
-        if value is None:
-            value = record.get("contact")
+        value = contact_ref(record)
         if value is None:
             raise Reject("the record names no contact ('contact_email', 'email' or 'contact')")
         if is_id(value):
@@ -268,9 +283,7 @@ class ActiveCampaignSink(BatchSink):
         return clean_email(value, "contact")
 
     def contact_id(self, record: t.Mapping[str, t.Any]) -> str:
-        value = first_of(record, ("contact_email", "email"))
-        if value is None:
-            value = record.get("contact")
+        value = contact_ref(record)
         if is_id(value):
             translated, key = self.run.translator.maybe("contact", value)
             if not translated:
@@ -283,9 +296,6 @@ class ActiveCampaignSink(BatchSink):
                 raise Untranslated(f"contact {key!r} (source id {value}) is not written yet")
             return found
         return self.resolver.require_contact(self.contact_email(record))
-
-    def account_name_or_id(self, value: t.Any) -> tuple[str | None, str | None]:
-        return self._account_ref(value)[:2]
 
     def _account_ref(self, value: t.Any) -> tuple[str | None, str | None, bool]:
         """(name, destination id) for an account reference: a name, our id or a source id."""
@@ -349,12 +359,8 @@ class ReferenceSink(ActiveCampaignSink):
     """Configuration streams (lists, fields, pipelines, ...): learnt for id translation only."""
 
     def process_record(self, record: dict, context: dict) -> None:
-        reason = self._invalid.pop(id(record), None)
-        if reason is not None:
-            self.reject(record, reason)
-            return
-        self.run.translator.learn(self.object_type, record)
-        self.run.ledger.count(self.stream_name, "reference")
+        if self._accept(record):
+            self.run.ledger.count(self.stream_name, "reference")
 
     def process_batch(self, context: dict) -> None:
         return
@@ -385,26 +391,23 @@ class ContactsSink(ActiveCampaignSink):
         for record in records:
             self.warn_unwritten(record)
             try:
-                intent = parse_contact(record, null_clears=self.run.null_clears)
-                values = []
-                if intent.fields:
-                    catalog = catalog or self.resolver.fields()
-                    for key, value, api_shape in intent.fields:
-                        values.append(self.field_value(catalog, key, value, api_shape))
-                # the record contract names this account's lists: never translated
-                subs = [self.resolver.list_id(x) for x in intent.lists]
-                unsubs = [self.resolver.list_id(x) for x in intent.unsubscribe_lists]
-                entry = import_entry(intent, values, subs, unsubs)
-                after = []
-                if intent.remove_tags:
-                    after.append(self.tag_remover(intent.email, intent.remove_tags))
-                items.append(Item(entry, [(self.stream_name, self.object_type, record)], after))
+                with refusals_as_rejects("ActiveCampaign refused a lookup"):
+                    intent = parse_contact(record, null_clears=self.run.null_clears)
+                    values = []
+                    if intent.fields:
+                        catalog = catalog or self.resolver.fields()
+                        for key, value, api_shape in intent.fields:
+                            values.append(self.field_value(catalog, key, value, api_shape))
+                    # the record contract names this account's lists: never translated
+                    subs = [self.resolver.list_id(x) for x in intent.lists]
+                    unsubs = [self.resolver.list_id(x) for x in intent.unsubscribe_lists]
+                    entry = import_entry(intent, values, subs, unsubs)
+                    after = []
+                    if intent.remove_tags:
+                        after.append(self.tag_remover(intent.email, intent.remove_tags))
+                    items.append(Item(entry, [(self.stream_name, self.object_type, record)], after))
             except Reject as exc:
                 self.reject_or_defer(record, exc)
-            except FATAL:
-                raise
-            except ApiError as exc:
-                self.reject(record, f"ActiveCampaign refused a lookup: {exc}", exc.body)
         self.run.importer.add(items)
 
     def warn_unwritten(self, record: dict) -> None:
@@ -462,15 +465,11 @@ class LinkSink(ContactsSink):
         groups: dict[str, Item] = {}
         for record in records:
             try:
-                email = self.contact_email(record)
-                entry = {"email": email, **self.link_payload(record)}
+                with refusals_as_rejects("ActiveCampaign refused a lookup"):
+                    email = self.contact_email(record)
+                    entry = {"email": email, **self.link_payload(record)}
             except Reject as exc:
                 self.reject_or_defer(record, exc)
-                continue
-            except FATAL:
-                raise
-            except ApiError as exc:
-                self.reject(record, f"ActiveCampaign refused a lookup: {exc}", exc.body)
                 continue
             ref = (self.stream_name, self.object_type, record)
             item = groups.get(email_key(email))
@@ -479,8 +478,7 @@ class LinkSink(ContactsSink):
             else:
                 item.entry = merge_entries(item.entry, entry)
                 item.refs.append(ref)
-                item.size = 0
-                item.__post_init__()
+                item.size = entry_size(item.entry)
         self.run.importer.add(list(groups.values()))
 
     def link_payload(self, record: dict) -> dict[str, t.Any]:  # pragma: no cover
@@ -641,7 +639,6 @@ class AccountFieldValuesSink(ActiveCampaignSink):
             raise Reject("the record names no account ('accountId' or 'account')")
         account_id = self.account_id(ref, create=False)
         value, fields = self.field_value(record, self.resolver.account_fields(), "account")
-        currency = record.get("fieldCurrency")
         if self.run.dry_run:
             return
         body = (
@@ -651,18 +648,43 @@ class AccountFieldValuesSink(ActiveCampaignSink):
             )
             or {}
         )
-        datum: dict[str, t.Any] = {"fieldValue": value}
-        if currency:
-            datum["fieldCurrency"] = currency
-        for row in body.get("accountCustomFieldData") or []:
+
+        def same(row: dict) -> bool:
             row_account = row.get("accountId", row.get("customerAccountId"))
-            if str(row_account) == str(account_id) and str(row.get("customFieldId")) == fields:
-                self.send(
-                    "PUT", f"accountCustomFieldData/{row['id']}", {"accountCustomFieldDatum": datum}
-                )
+            return str(row_account) == str(account_id) and str(row.get("customFieldId")) == fields
+
+        self.put_or_post(
+            "accountCustomFieldData",
+            "accountCustomFieldDatum",
+            body.get("accountCustomFieldData") or [],
+            same,
+            self.datum(value, record),
+            {"customerAccountId": int(account_id), "customFieldId": int(fields)},
+        )
+
+    @staticmethod
+    def datum(value: t.Any, record: dict) -> dict[str, t.Any]:
+        """The value part of a custom field datum (its currency only when the record has one)."""
+        datum: dict[str, t.Any] = {"fieldValue": value}
+        if record.get("fieldCurrency"):
+            datum["fieldCurrency"] = record["fieldCurrency"]
+        return datum
+
+    def put_or_post(
+        self,
+        path: str,
+        key: str,
+        rows: list[dict],
+        same: t.Callable[[dict], bool],
+        datum: dict[str, t.Any],
+        new_ids: dict[str, int],
+    ) -> None:
+        """Update the first existing datum `same` accepts, else create one for `new_ids`."""
+        for row in rows:
+            if same(row):
+                self.send("PUT", f"{path}/{row['id']}", {key: datum})
                 return
-        datum.update({"customerAccountId": int(account_id), "customFieldId": int(fields)})
-        self.send("POST", "accountCustomFieldData", {"accountCustomFieldDatum": datum})
+        self.send("POST", path, {key: {**datum, **new_ids}})
 
     def field_value(self, record: dict, catalog: FieldCatalog, kind: str) -> tuple[t.Any, str]:
         """(formatted value, field id) of a one-value record."""
@@ -694,17 +716,14 @@ class DealFieldValuesSink(AccountFieldValuesSink):
         if self.run.dry_run:
             return
         body = self.client.get_json(f"deals/{deal_id}/dealCustomFieldData") or {}
-        datum: dict[str, t.Any] = {"fieldValue": value}
-        if record.get("fieldCurrency"):
-            datum["fieldCurrency"] = record["fieldCurrency"]
-        for row in body.get("dealCustomFieldData") or []:
-            if str(row.get("customFieldId")) == field_id:
-                self.send(
-                    "PUT", f"dealCustomFieldData/{row['id']}", {"dealCustomFieldDatum": datum}
-                )
-                return
-        datum.update({"dealId": int(deal_id), "customFieldId": int(field_id)})
-        self.send("POST", "dealCustomFieldData", {"dealCustomFieldDatum": datum})
+        self.put_or_post(
+            "dealCustomFieldData",
+            "dealCustomFieldDatum",
+            body.get("dealCustomFieldData") or [],
+            lambda row: str(row.get("customFieldId")) == field_id,
+            self.datum(value, record),
+            {"dealId": int(deal_id), "customFieldId": int(field_id)},
+        )
 
 
 class DealsSink(ActiveCampaignSink):
@@ -883,8 +902,7 @@ class NotesSink(ActiveCampaignSink):
         else:
             raise Reject("a note needs what it is about: contact_email, deal, account or reltype")
         if reltype == "Subscriber":
-            ref = relid if relid is not None else None
-            return reltype, int(self.contact_id({"contact": ref} if ref else record))
+            return reltype, int(self.contact_id({"contact": relid} if relid else record))
         if reltype == "Deal":
             if self.run.translator.require_decision(f"deal id {relid}"):
                 found = self.run.deal_ids.get(str(relid))
@@ -921,7 +939,8 @@ class EcomCustomersSink(ActiveCampaignSink):
         ext = first_of(record, ("externalid", "externalId", "external_id"))
         if ext is None:
             raise Reject("an e-commerce customer needs 'externalid'")
-        body: dict[str, t.Any] = {"connectionid": conn, "externalid": as_text(ext, "externalid")}
+        ext_text = as_text(ext, "externalid")
+        body: dict[str, t.Any] = {"connectionid": conn, "externalid": ext_text}
         if record.get("email") is not None:
             body["email"] = clean_email(record["email"])
         for key in ("acceptsMarketing", "accepts_marketing"):
@@ -929,15 +948,9 @@ class EcomCustomersSink(ActiveCampaignSink):
                 body["acceptsMarketing"] = "1" if str(record[key]) in ("1", "True", "true") else "0"
         if self.run.dry_run:
             return
-        existing = self.find_customer(conn, body["externalid"])
-        if existing is not None:
-            self.send("PUT", f"ecomCustomers/{existing}", {"ecomCustomer": body})
-        else:
-            self.create(
-                "ecomCustomers",
-                {"ecomCustomer": body},
-                lambda: self.find_customer(conn, body["externalid"]),
-            )
+        self.update_or_create(
+            "ecomCustomers", "ecomCustomer", body, lambda: self.find_customer(conn, ext_text)
+        )
 
     def find_customer(self, conn: str, ext: str) -> str | None:
         """An e-commerce customer's id by connection and external id, or None."""
@@ -1002,11 +1015,7 @@ class EcomOrdersSink(EcomCustomersSink):
         body["source"] = str(record.get("source", self.run.config.get("ecom_order_source", 0)))
         if self.run.dry_run:
             return
-        existing = self.find_order(conn, body)
-        if existing is not None:
-            self.send("PUT", f"ecomOrders/{existing}", {"ecomOrder": body})
-        else:
-            self.create("ecomOrders", {"ecomOrder": body}, lambda: self.find_order(conn, body))
+        self.update_or_create("ecomOrders", "ecomOrder", body, lambda: self.find_order(conn, body))
 
     def find_order(self, conn: str, body: dict[str, t.Any]) -> str | None:
         """An order's id by connection and external id (or checkout id), or None."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import operator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from activecampaign_sandbox import Sandbox
 
-from .helpers import get, read_all
+from .helpers import client, get, read_all
 
 TZ = timezone(timedelta(hours=-5))
 
@@ -26,12 +27,8 @@ def contacts(sandbox: Sandbox) -> list[dict]:
     return sandbox.dump("contacts")
 
 
-def _pivot(contacts: list[dict], field: str) -> datetime:
-    values = sorted(ts(c[field]) for c in contacts)
-    return values[len(values) // 2]
-
-
-@pytest.mark.parametrize(
+# the documented contact date filters: (query parameter, field it bounds, inclusive bound)
+DATE_FILTERS = pytest.mark.parametrize(
     ("param", "field", "op"),
     [
         ("filters[updated_after]", "udate", "ge"),
@@ -40,15 +37,20 @@ def _pivot(contacts: list[dict], field: str) -> datetime:
         ("filters[created_before]", "cdate", "le"),
     ],
 )
+OPS = {"ge": operator.ge, "le": operator.le}
+
+
+def _pivot(contacts: list[dict], field: str) -> datetime:
+    values = sorted(ts(c[field]) for c in contacts)
+    return values[len(values) // 2]
+
+
+@DATE_FILTERS
 def test_contact_date_filters_with_a_datetime(
     sandbox: Sandbox, contacts: list[dict], param: str, field: str, op: str
 ) -> None:
     pivot = _pivot(contacts, field)
-    want = [
-        c["id"]
-        for c in contacts
-        if (ts(c[field]) >= pivot if op == "ge" else ts(c[field]) <= pivot)
-    ]
+    want = [c["id"] for c in contacts if OPS[op](ts(c[field]), pivot)]
     got = read_all(sandbox, "/contacts", "contacts", {param: pivot.isoformat()})
     assert ids(got) == want
     body = get(sandbox, "/contacts", {param: pivot.isoformat()}).json()
@@ -57,24 +59,12 @@ def test_contact_date_filters_with_a_datetime(
     assert any(ts(c[field]) == pivot for c in got)
 
 
-@pytest.mark.parametrize(
-    ("param", "field", "op"),
-    [
-        ("filters[updated_after]", "udate", "ge"),
-        ("filters[updated_before]", "udate", "le"),
-        ("filters[created_after]", "cdate", "ge"),
-        ("filters[created_before]", "cdate", "le"),
-    ],
-)
+@DATE_FILTERS
 def test_contact_date_filters_with_a_day(
     sandbox: Sandbox, contacts: list[dict], param: str, field: str, op: str
 ) -> None:
     day = _pivot(contacts, field).date()
-    want = [
-        c["id"]
-        for c in contacts
-        if (ts(c[field]).date() >= day if op == "ge" else ts(c[field]).date() <= day)
-    ]
+    want = [c["id"] for c in contacts if OPS[op](ts(c[field]).date(), day)]
     got = read_all(sandbox, "/contacts", "contacts", {param: day.isoformat()})
     assert ids(got) == want
 
@@ -88,8 +78,6 @@ def test_utc_z_and_microseconds_are_understood(sandbox: Sandbox, contacts: list[
     # an unencoded "+00:00" offset arrives as a space and still parses
     raw = pivot.astimezone(UTC).isoformat()
     url = f"{sandbox.api_url}/contacts?filters[updated_after]={raw}"
-    from .helpers import client
-
     assert client(sandbox).get(url).json()["meta"]["total"] == a
 
 
@@ -114,14 +102,14 @@ def test_email_filters(sandbox: Sandbox, contacts: list[dict]) -> None:
 
 
 def test_listid_and_tagid(sandbox: Sandbox) -> None:
-    cl = sandbox.dump("contactLists")
-    want = sorted({int(x["contact"]) for x in cl if x["list"] == "3"})
-    got = read_all(sandbox, "/contacts", "contacts", {"listid": 3})
-    assert [int(c["id"]) for c in got] == want
-    ct = sandbox.dump("contactTags")
-    want = sorted({int(x["contact"]) for x in ct if x["tag"] == "4"})
-    got = read_all(sandbox, "/contacts", "contacts", {"tagid": 4})
-    assert [int(c["id"]) for c in got] == want
+    for table, field, param, value in (
+        ("contactLists", "list", "listid", 3),
+        ("contactTags", "tag", "tagid", 4),
+    ):
+        links = sandbox.dump(table)
+        want = sorted({int(x["contact"]) for x in links if x[field] == str(value)})
+        got = read_all(sandbox, "/contacts", "contacts", {param: value})
+        assert [int(c["id"]) for c in got] == want
 
 
 def test_ids_filter(sandbox: Sandbox) -> None:

@@ -23,21 +23,13 @@ from target_activecampaign.target import TargetActiveCampaign
 
 
 @pytest.fixture
-def make_sandbox():
-    """Sandboxes of our own (token, seed 1); stopped at teardown."""
-    started: list[Sandbox] = []
+def make_sandbox(sandbox_factory):
+    """Empty destination sandboxes of our own (our token); stopped at teardown."""
 
     def make(**kwargs) -> Sandbox:
-        kwargs.setdefault("token", TOKEN)
-        kwargs.setdefault("contacts", 0)
-        kwargs.setdefault("import_delay_s", 0.05)
-        sb = Sandbox(**kwargs).start()
-        started.append(sb)
-        return sb
+        return sandbox_factory(**{"token": TOKEN, "contacts": 0, "import_delay_s": 0.05, **kwargs})
 
-    yield make
-    for sb in started:
-        sb.stop()
+    return make
 
 
 def by_email(sb: Sandbox) -> dict[str, dict]:
@@ -222,13 +214,17 @@ def test_exit_code_is_2_when_anything_was_rejected(make_sandbox, tmp_path):
         )
     )
     exe = Path(sys.executable).parent / "target-activecampaign"
-    proc = subprocess.run(
-        [str(exe), "--config", str(config), "--input", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(exe), "--config", str(config), "--input", str(data)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    proc = run()
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"bookmark": 2}
     assert TOKEN not in proc.stderr and TOKEN not in rejects.read_text()
@@ -236,13 +232,7 @@ def test_exit_code_is_2_when_anything_was_rejected(make_sandbox, tmp_path):
     assert json.loads(rejects.read_text())["reason"].startswith("'email' is not a valid")
     # a reverse sync may prefer to report rejects without failing the job
     config.write_text(json.dumps({**json.loads(config.read_text()), "fail_on_reject": False}))
-    proc = subprocess.run(
-        [str(exe), "--config", str(config), "--input", str(data)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run()
     assert proc.returncode == 0 and "1 record(s) rejected" in proc.stderr
 
 
