@@ -118,11 +118,7 @@ def fmt_date(ts: float) -> str:
 
 
 def fmt_utc_z(ts: float) -> str:
-    t = _gmtime(int(ts))
-    return (
-        f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}T"
-        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d}Z"
-    )
+    return _datetime(_gmtime(int(ts)), "T") + "Z"
 
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -260,6 +260,14 @@ class Writes:
     def t(self, name: str) -> Table:
         return self.w.tables[name]
 
+    def _stored(self, table: str, rid: str, singular: str) -> tuple[Table, int]:
+        """The table and id of the row a PUT or DELETE path names; the API's 404 if none."""
+        t = self.t(table)
+        i = as_int(rid)
+        if i is None or not t.exists(i):
+            raise not_found(singular, rid)
+        return t, i
+
     def existing(self, ref: Any, table: str, what: str) -> int:
         """The id of a row a write refers to; a 404 naming `what` when there is none."""
         i = as_int(ref)
@@ -486,10 +494,7 @@ class Writes:
 
     def put_contact(self, req: Request, rid: str) -> Result:
         data = wrapper(self.a, req, "contact")
-        t = self.t("contacts")
-        i = as_int(rid)
-        if i is None or not t.exists(i):
-            raise not_found("contact", rid)
+        t, i = self._stored("contacts", rid, "contact")
         now = time.time()
         fvs = self._check_field_values(data.get("fieldValues"))
         rec = t.materialize(i) or {}
@@ -514,10 +519,7 @@ class Writes:
         return Result(200, self.contact_response(i, fv))
 
     def delete_contact(self, req: Request, rid: str) -> Result:
-        t = self.t("contacts")
-        i = as_int(rid)
-        if i is None or not t.exists(i):
-            raise not_found("contact", rid)
+        t, i = self._stored("contacts", rid, "contact")
         email = str(t.value(i, "email") or "").lower()
         t.delete(i)
         self.w.email_index.pop(email, None)
@@ -849,10 +851,7 @@ class Writes:
 
     def put_field_value(self, req: Request, rid: str) -> Result:
         data = wrapper(self.a, req, "fieldValue")
-        t = self.t("fieldValues")
-        i = as_int(rid)
-        if i is None or not t.exists(i):
-            raise not_found("fieldValue", rid)
+        t, i = self._stored("fieldValues", rid, "fieldValue")
         rec = t.materialize(i) or {}
         f = as_int(data.get("field", rec.get("field")))
         [(f, v)] = self._check_field_values(
@@ -953,10 +952,7 @@ class Writes:
 
     def put_account(self, req: Request, rid: str) -> Result:
         data = wrapper(self.a, req, "account")
-        t = self.t("accounts")
-        i = as_int(rid)
-        if i is None or not t.exists(i):
-            raise not_found("account", rid)
+        t, i = self._stored("accounts", rid, "account")
         self._check_fields("account", data.get("fields"))
         now = time.time()
         rec = t.materialize(i) or {}
@@ -1145,10 +1141,7 @@ class Writes:
 
     def put_deal(self, req: Request, rid: str) -> Result:
         data = wrapper(self.a, req, "deal")
-        t = self.t("deals")
-        i = as_int(rid)
-        if i is None or not t.exists(i):
-            raise not_found("deal", rid)
+        t, i = self._stored("deals", rid, "deal")
         now = time.time()
         rec = dict(t.get(i) or {})
         self._deal_refs(data, rec)
@@ -1411,10 +1404,7 @@ class Writes:
 
     def put_ecom_order(self, req: Request, rid: str) -> Result:
         data = wrapper(self.a, req, "ecomOrder")
-        t = self.t("ecomOrders")
-        i = as_int(rid)
-        if i is None or not t.exists(i):
-            raise not_found("ecomOrder", rid)
+        t, i = self._stored("ecomOrders", rid, "ecomOrder")
         if "orderProducts" in data:
             self._check_products(data.get("orderProducts") or [])
         now = time.time()
@@ -1523,10 +1513,7 @@ class Writes:
 
         def fn(req: Request, rid: str) -> Result:
             data = wrapper(self.a, req, singular)
-            t = self.t(name)
-            i = as_int(rid)
-            if i is None or not t.exists(i):
-                raise not_found(singular, rid)
+            t, i = self._stored(name, rid, singular)
             rec = dict(t.get(i) or {})
             if name == "tags" and "tag" in data:
                 other = self.find_tag(sid(data["tag"]), sid(data.get("tagType")) or "contact")
@@ -1563,10 +1550,7 @@ class Writes:
 
     def generic_delete(self, name: str) -> Any:
         def fn(req: Request, rid: str) -> Result:
-            i = as_int(rid)
-            t = self.t(name)
-            if i is None or not t.exists(i):
-                raise not_found(SPECS[name].singular, rid)
+            t, i = self._stored(name, rid, SPECS[name].singular)
             if name == "accounts":
                 self.account_names.pop(str(t.value(i, "name")).lower(), None)
             t.delete(i)

@@ -64,7 +64,7 @@ def memory(results: dict, out: Path) -> None:
         target.append({"contacts": load.get("contacts"), "ours": load["ours"]})
     if load.get("baseline"):
         target.append({"contacts": load.get("baseline_contacts"), "baseline": load["baseline"]})
-    target += memory_section.get("target_points") or []
+    target += (sections.get("target_memory") or {}).get("points") or []
     target.sort(key=lambda p: p.get("contacts") or 0)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), dpi=120)
     for ax, points, title, sides in (

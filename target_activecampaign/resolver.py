@@ -55,17 +55,23 @@ class Resolver:
 
     def list_all(self, path: str, key: str, params: dict | None = None) -> list[dict]:
         """Every row of a list endpoint (limit 100, offset paging, until a short page)."""
-        rows: list[dict] = []
+        return list(self.iter_all(path, key, params))
+
+    def iter_all(self, path: str, key: str, params: dict | None = None) -> t.Iterator[dict]:
+        """Rows of a list endpoint, a page fetched only when the caller reads that far.
+
+        A lookup that stops at its match so costs one request, however long the list.
+        """
         offset = 0
         while True:
             query = {**(params or {}), "limit": PAGE, "offset": offset}
             body = self.client.get_json(path, params=query) or {}
             page = body.get(key) or []
-            rows.extend(page)
+            yield from page
             total = (body.get("meta") or {}).get("total")
             offset += len(page)
             if len(page) < PAGE or (total is not None and offset >= int(total)):
-                return rows
+                return
 
     def _cached_rows(
         self, attr: str, path: str, key: str, params: dict | None = None
@@ -239,7 +245,8 @@ class Resolver:
             "POST", "accounts", json={"account": {"name": name.strip()}}, ok_statuses=(422,)
         )
         if resp.status_code == 422:
-            self._accounts.pop(name.strip().casefold(), None)
+            with self._lock:
+                self._accounts.pop(name.strip().casefold(), None)
             found = self.account_id(name)
             if found is None:
                 raise Reject(f"account {name!r} could not be created", resp.ac_json)

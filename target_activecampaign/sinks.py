@@ -601,16 +601,21 @@ class AccountContactsSink(ActiveCampaignSink):
             raise Reject("the record names no account ('account' or 'account_name')")
         account_id = self.account_id(account_ref)
         job = first_of(record, ("jobTitle", "job_title"))
+        if job is not None:
+            job = as_text(job, "jobTitle")  # one conversion: create and update compare alike
         if self.run.dry_run:
             return
-        body = (
-            self.client.get_json(
-                "accountContacts", params={"filters[contact]": contact_id, "limit": 100}
-            )
-            or {}
+        # both documented filters: the (contact, account) link is one row, however many
+        # links either side has; paged anyway, and checked here, in case a filter is ignored
+        links = self.resolver.iter_all(
+            "accountContacts",
+            "accountContacts",
+            params={"filters[contact]": contact_id, "filters[account]": account_id},
         )
-        for link in body.get("accountContacts") or []:
-            if str(link.get("account")) == str(account_id):
+        for link in links:
+            if str(link.get("account")) == str(account_id) and str(link.get("contact")) == str(
+                contact_id
+            ):
                 if job is not None and link.get("jobTitle") != job:
                     self.send(
                         "PUT",
@@ -618,9 +623,9 @@ class AccountContactsSink(ActiveCampaignSink):
                         {"accountContact": {"jobTitle": job}},
                     )
                 return
-        payload = {"account": int(account_id), "contact": int(contact_id)}
+        payload: dict[str, t.Any] = {"account": int(account_id), "contact": int(contact_id)}
         if job is not None:
-            payload["jobTitle"] = as_text(job, "jobTitle")
+            payload["jobTitle"] = job
         resp = self.client.request(
             "POST", "accountContacts", json={"accountContact": payload}, ok_statuses=(400, 422)
         )
@@ -641,12 +646,10 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         value, fields = self.field_value(record, self.resolver.account_fields(), "account")
         if self.run.dry_run:
             return
-        body = (
-            self.client.get_json(
-                "accountCustomFieldData",
-                params={"filters[customerAccountId]": account_id, "limit": 100},
-            )
-            or {}
+        rows = self.resolver.iter_all(
+            "accountCustomFieldData",
+            "accountCustomFieldData",
+            params={"filters[customerAccountId]": account_id},
         )
 
         def same(row: dict) -> bool:
@@ -656,7 +659,7 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         self.put_or_post(
             "accountCustomFieldData",
             "accountCustomFieldDatum",
-            body.get("accountCustomFieldData") or [],
+            rows,
             same,
             self.datum(value, record),
             {"customerAccountId": int(account_id), "customFieldId": int(fields)},
@@ -674,12 +677,15 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         self,
         path: str,
         key: str,
-        rows: list[dict],
+        rows: t.Iterable[dict],
         same: t.Callable[[dict], bool],
         datum: dict[str, t.Any],
         new_ids: dict[str, int],
     ) -> None:
-        """Update the first existing datum `same` accepts, else create one for `new_ids`."""
+        """Update the first existing datum `same` accepts, else create one for `new_ids`.
+
+        `rows` may be a lazy, paged listing: reading stops at the match.
+        """
         for row in rows:
             if same(row):
                 self.send("PUT", f"{path}/{row['id']}", {key: datum})
@@ -715,12 +721,19 @@ class DealFieldValuesSink(AccountFieldValuesSink):
         value, field_id = self.field_value(record, self.resolver.deal_fields(), "deal")
         if self.run.dry_run:
             return
-        body = self.client.get_json(f"deals/{deal_id}/dealCustomFieldData") or {}
+        rows = self.resolver.iter_all(
+            "dealCustomFieldData", "dealCustomFieldData", params={"filters[dealId]": deal_id}
+        )
+
+        def same(row: dict) -> bool:
+            row_deal = row.get("dealId", row.get("deal"))
+            return str(row_deal) == str(deal_id) and str(row.get("customFieldId")) == field_id
+
         self.put_or_post(
             "dealCustomFieldData",
             "dealCustomFieldDatum",
-            body.get("dealCustomFieldData") or [],
-            lambda row: str(row.get("customFieldId")) == field_id,
+            rows,
+            same,
             self.datum(value, record),
             {"dealId": int(deal_id), "customFieldId": int(field_id)},
         )
