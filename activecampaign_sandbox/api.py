@@ -98,8 +98,15 @@ def _int(s: str) -> int | None:
 class Account:
     """One emulated ActiveCampaign account: data, caches and the lock writes take."""
 
-    def __init__(self, seed: int = 1, contacts: int = 200, import_delay_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        seed: int = 1,
+        contacts: int = 200,
+        import_delay_s: float = 0.2,
+        import_false_window_s: float = 0.5,
+    ) -> None:
         self.import_delay_s = import_delay_s
+        self.import_false_window_s = import_false_window_s
         self.world = World(seed, contacts)
         self.lock = threading.RLock()
         self.version = 0

@@ -1,10 +1,12 @@
 """POST /import/bulk_import and GET /import/info: validated up front, applied asynchronously.
 
 A batch is "waiting" for ``delay_s`` after it is accepted, then "active" while a background
-worker applies it under the account lock, then "completed". Like the service, one invalid
-contact rejects the whole request (400), and only newly created contacts are listed in
-``success``; contacts that cannot be applied (e.g. an unknown list id) are listed by email in
-``failure``.
+worker applies it under the account lock, then "completed". Polled within ``false_window_s``
+of its submission, ``/import/info`` answers ``"status": false`` whatever the batch's state, as
+the service can within about a second of an import (a poller must read it as "not yet").
+Like the service, one invalid contact rejects the whole request (400), and only newly created
+contacts are listed in ``success``; contacts that cannot be applied (e.g. an unknown list id)
+are listed by email in ``failure``.
 """
 
 from __future__ import annotations
@@ -81,9 +83,10 @@ def _reason(contact: dict[str, Any]) -> str | None:
 
 
 class BulkImporter:
-    def __init__(self, acct: Account, delay_s: float = 0.2) -> None:
+    def __init__(self, acct: Account, delay_s: float = 0.2, false_window_s: float = 0.5) -> None:
         self.acct = acct
         self.delay_s = max(0.0, delay_s)
+        self.false_window_s = max(0.0, false_window_s)
         self.batches: dict[str, Batch] = {}
         self._multi: deque[float] = deque()
         self._single: deque[float] = deque()
@@ -156,6 +159,8 @@ class BulkImporter:
                     "failureReasons": [],
                 },
             )
+        if time.time() - batch.created < self.false_window_s:
+            return Result(200, {"status": False, "success": [], "failure": []})
         return Result(
             200,
             {
@@ -276,7 +281,7 @@ class BulkImporter:
 
 
 def register(acct: Account) -> None:
-    imp = BulkImporter(acct, acct.import_delay_s)
+    imp = BulkImporter(acct, acct.import_delay_s, acct.import_false_window_s)
     acct.bulk = imp
     acct.router.add("POST", "/import/bulk_import", imp.submit)
     acct.router.add("GET", "/import/bulk_import", imp.status_list)

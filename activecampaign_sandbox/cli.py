@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
         default=0.2,
         help="delay before a bulk import batch is processed",
     )
+    s.add_argument(
+        "--import-false-window-s",
+        type=float,
+        default=0.5,
+        help='GET /import/info answers "status": false this long after a batch is submitted',
+    )
     return p
 
 
@@ -62,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         stall_s=args.stall_s,
         import_delay_s=args.import_delay_s,
+        import_false_window_s=args.import_false_window_s,
         lost=args.lost,
     )
     sb.start()

@@ -26,6 +26,7 @@ class Sandbox:
         stall_s: float = 2.5,
         import_delay_s: float = 0.2,
         lost: float = 0.0,
+        import_false_window_s: float = 0.5,
     ) -> None:
         self.token = token
         self.seed = seed
@@ -40,6 +41,7 @@ class Sandbox:
             "lost": lost,
         }
         self.import_delay_s = import_delay_s
+        self.import_false_window_s = import_false_window_s
         self.server: SandboxServer | None = None
         self.account: Account | None = None
         self._thread: threading.Thread | None = None
@@ -51,7 +53,12 @@ class Sandbox:
     def start(self) -> Sandbox:
         if self.server is not None:
             return self
-        self.account = Account(self.seed, self.contacts, import_delay_s=self.import_delay_s)
+        self.account = Account(
+            self.seed,
+            self.contacts,
+            import_delay_s=self.import_delay_s,
+            import_false_window_s=self.import_false_window_s,
+        )
         self.server = SandboxServer(
             (self.host, self._port), self.account, self.token, seed=self.seed, **self._opts
         )

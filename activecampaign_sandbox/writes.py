@@ -122,6 +122,24 @@ FIELD_TYPES = {
 }
 
 
+# documented fieldType values of account and deal custom field definitions
+META_FIELD_TYPES = {
+    "text",
+    "textarea",
+    "date",
+    "datetime",
+    "dropdown",
+    "multiselect",
+    "radio",
+    "checkbox",
+    "hidden",
+    "currency",
+    "number",
+}
+# keys FieldUpdateCustomFieldMetaRequest documents (the type cannot be changed)
+META_UPDATABLE = ("fieldLabel", "displayOrder", "fieldDefault", "fieldOptions", "isFormVisible")
+
+
 def err(title: str, code: str, pointer: str, detail: str = "", status: int = 422) -> ApiError:
     """The documented validation error: {"errors": [{title, detail, code, source.pointer}]}."""
     return ApiError(
@@ -1049,6 +1067,127 @@ class Writes:
 
         return fn
 
+    # -- custom field definitions (accountCustomFieldMeta, dealCustomFieldMeta) -------------
+    def _meta_label_taken(self, table: str, label: str, other_than: int | None = None) -> bool:
+        t = self.t(table)
+        low = label.strip().lower()
+        return any(
+            j != other_than and str(t.value(j, "fieldLabel") or "").strip().lower() == low
+            for j in t.ids
+        )
+
+    def _meta_changes(self, table: str, data: dict[str, Any], rec: Record, i: int | None) -> None:
+        """Apply the documented metum keys to `rec`; 422 on a bad type, label or option list."""
+        if "fieldType" in data:
+            typ = sid(data["fieldType"])
+            if typ not in META_FIELD_TYPES:
+                raise err(
+                    "Invalid field type",
+                    "invalid",
+                    "/data/attributes/fieldType",
+                    "fieldType is one of " + ", ".join(sorted(META_FIELD_TYPES)),
+                )
+            rec["fieldType"] = typ
+        if "fieldLabel" in data:
+            label = sid(data["fieldLabel"]).strip()
+            if not label:
+                raise missing("fieldLabel")
+            if self._meta_label_taken(table, label, i):
+                raise err(
+                    "Duplicate field label",
+                    "duplicate",
+                    "/data/attributes/fieldLabel",
+                    f"A field labelled '{label}' already exists",
+                )
+            rec["fieldLabel"] = label
+        if "fieldOptions" in data:
+            opts = data["fieldOptions"]
+            if opts is not None and (
+                not isinstance(opts, list) or not all(isinstance(o, str | int) for o in opts)
+            ):
+                raise err("Invalid field options", "invalid", "/data/attributes/fieldOptions")
+            rec["fieldOptions"] = [str(o) for o in opts] if opts else None
+        if "fieldDefault" in data:
+            d = data["fieldDefault"]
+            rec["fieldDefault"] = d if d is None or isinstance(d, list) else sid(d)
+        if "fieldDefaultCurrency" in data:
+            rec["fieldDefaultCurrency"] = sid(data["fieldDefaultCurrency"]).lower() or None
+        for k in ("displayOrder", "isFormVisible", "isRequired"):
+            if k in data:
+                v = data[k]
+                n = (1 if v else 0) if isinstance(v, bool) else as_int(v)
+                if n is None:
+                    raise err(f"Invalid {k}", "invalid", f"/data/attributes/{k}")
+                rec[k] = n
+
+    def post_custom_meta(self, kind: str) -> Any:
+        """POST /{account,deal}CustomFieldMeta: a new field definition (200, as documented)."""
+        spec = CUSTOM_DATA[kind]
+        key = SPECS[spec.meta_table].singular
+
+        def fn(req: Request) -> Result:
+            data = wrapper(self.a, req, key)
+            require(data, "fieldType", "fieldLabel")
+            t = self.t(spec.meta_table)
+            now = time.time()
+            rec: Record = {
+                "fieldLabel": "",
+                "fieldType": "text",
+                "fieldOptions": None,
+                "fieldDefault": None,
+                "fieldDefaultCurrency": None,
+                "isFormVisible": 0,
+                "isRequired": 0,
+                "displayOrder": len(t) + 1,
+                "personalization": "",
+                "knownFieldId": None,
+                "hideFieldFlag": 0,
+                "createdTimestamp": fmt_naive(now),
+                "updatedTimestamp": fmt_naive(now),
+            }
+            self._meta_changes(spec.meta_table, data, rec, None)
+            i = t.insert(rec)
+            return Result(200, {key: self.render(spec.meta_table, i)})
+
+        return fn
+
+    def put_custom_meta(self, kind: str) -> Any:
+        """PUT /{account,deal}CustomFieldMeta/{id}: the documented keys only (not fieldType)."""
+        spec = CUSTOM_DATA[kind]
+        key = SPECS[spec.meta_table].singular
+
+        def fn(req: Request, rid: str) -> Result:
+            data = wrapper(self.a, req, key)
+            t = self.t(spec.meta_table)
+            i = as_int(rid)
+            if i is None or not t.exists(i):
+                raise ApiError(404, {"errors": [{"status": 404, "title": "Not Found"}]})
+            rec = dict(t.get(i) or {})
+            changes = {k: v for k, v in data.items() if k in META_UPDATABLE}
+            self._meta_changes(spec.meta_table, changes, rec, i)
+            rec["updatedTimestamp"] = fmt_naive(time.time())
+            t.put(i, rec)
+            return Result(200, {key: self.render(spec.meta_table, i)})
+
+        return fn
+
+    def delete_custom_meta(self, kind: str) -> Any:
+        """DELETE /{account,deal}CustomFieldMeta/{id}: the definition and its stored values."""
+        spec = CUSTOM_DATA[kind]
+
+        def fn(req: Request, rid: str) -> Result:
+            t = self.t(spec.meta_table)
+            i = as_int(rid)
+            if i is None or not t.exists(i):
+                raise ApiError(404, {"errors": [{"status": 404, "title": "Not Found"}]})
+            t.delete(i)
+            data = self.t(spec.table)
+            for j in [j for j in data.ids if sid(data.value(j, "customFieldId")) == str(i)]:
+                data.delete(j)
+            return Result(200, {})
+
+        return fn
+
     # -- deals and notes -------------------------------------------------------------------
     def _deal_refs(self, data: dict[str, Any], rec: Record) -> None:
         if "contact" in data and data["contact"] not in (None, ""):
@@ -1585,6 +1724,9 @@ def register(acct: Account) -> None:
     for kind, spec in CUSTOM_DATA.items():
         r.add("POST", f"/{spec.table}", w.post_custom_datum(kind))
         r.add("PUT", f"/{spec.table}/{{id}}", w.put_custom_datum(kind))
+        r.add("POST", f"/{spec.meta_table}", w.post_custom_meta(kind))
+        r.add("PUT", f"/{spec.meta_table}/{{id}}", w.put_custom_meta(kind))
+        r.add("DELETE", f"/{spec.meta_table}/{{id}}", w.delete_custom_meta(kind))
     r.add("POST", "/deals", w.post_deals)
     r.add("PUT", "/deals/{id}", w.put_deal)
     r.add("POST", "/notes", w.post_notes)

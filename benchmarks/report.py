@@ -524,6 +524,16 @@ def write_report(results: dict, path: Path) -> str:
             "Requests for contacts = `POST /import/bulk_import` + `GET /import/info` + "
             "`POST /contact/sync`; the rest resolve fields, lists and tags once per run."
         )
+        imports, polls = route(ol, "POST /import/bulk_import"), route(ol, "GET /import/info")
+        if imports:
+            add(
+                f"Of ours, {fmt(imports)} are bulk imports (at most 250 contacts each, so "
+                f"{fmt(math.ceil(load['contacts'] / 250))} is the minimum for "
+                f"{fmt(load['contacts'])}) and {fmt(polls)} are `GET /import/info` calls that "
+                "confirm which contacts of each import were written; that endpoint takes one "
+                "`batchId` at a time, so a budget of 60 is out of reach while every import is "
+                "confirmed (the target's README explains the trade-off)."
+            )
     add("")
     add("### 5: target peak memory")
     add("")

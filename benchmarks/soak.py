@@ -201,32 +201,47 @@ class Soak:
             sb.configure(latency_ms=self.args.kill_latency_ms)
             probe = self.tap_run(sb, "tap-kill-timing", rps=50)
             span = probe.wall
+            # A resumed run can finish before its kill point; it then closes a chain of runs
+            # (whose union must equal the clean run) and the next kill starts a fresh chain.
+            chains: list[list[tuple]] = []
             union: list[tuple] = []
             state = None
-            kills = 0
-            for attempt in range(5):
-                at = self.rnd.uniform(0.15, 0.9) * span
-                res = self.tap_run(
-                    sb, f"tap-kill-{attempt + 1}", rps=50, state=state, kill_after=at
-                )
+            kills = attempts = 0
+            while kills < 5 and attempts < 12:
+                attempts += 1
+                at = self.rnd.uniform(0.1, 0.7) * span
+                res = self.tap_run(sb, f"tap-kill-{attempts}", rps=50, state=state, kill_after=at)
                 union.extend(res.keys)
-                kills += int(res.killed)
-                log(
-                    f"  killed at {at:.1f}s of ~{span:.1f}s; resumes from "
-                    + (json.dumps(res.last_state)[:160] if res.last_state else "the previous state")
-                )
-                if res.last_state is not None:
-                    state = res.last_state
+                if res.killed:
+                    kills += 1
+                    state = res.last_state if res.last_state is not None else state
+                    log(
+                        f"  killed at {at:.1f}s of ~{span:.1f}s; resumes from "
+                        + (json.dumps(state)[:120] if state else "the start (no state yet)")
+                    )
+                else:
+                    log(f"  finished before the kill at {at:.1f}s; next kill starts a new chain")
+                    self.check(f"run {attempts} (resumed) exits 0", res.exit_code == 0)
+                    chains.append(union)
+                    union, state = [], None
             final = self.tap_run(sb, "tap-kill-final", rps=50, state=state)
             union.extend(final.keys)
+            chains.append(union)
             sb.configure(latency_ms=0)
             self.check(
                 "five SIGKILLs landed mid-run",
                 kills == 5,
-                f"{kills} of 5 runs killed before finishing",
+                f"{kills} kills in {attempts} runs",
             )
             self.check("resumed run finishes", final.exit_code == 0, f"exit {final.exit_code}")
-            self.compare("union over 5 kills + resume = clean run", clean, union, resumed=True)
+            for n, chain in enumerate(chains, 1):
+                label = "" if len(chains) == 1 else f" (chain {n} of {len(chains)})"
+                self.compare(
+                    f"union over the SIGKILLed runs + resume = clean run{label}",
+                    clean,
+                    chain,
+                    resumed=True,
+                )
 
     # -- target --------------------------------------------------------------------------------
     def target_run(self, sb: SandboxProc, label: str, input_path: Path) -> tuple[RunResult, Path]:

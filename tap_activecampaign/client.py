@@ -295,7 +295,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         conv = self._converter
         if conv is None:
             conv = self._converter = self._build_converter()
-        record = conv(self.preprocess_record(row))
+        record = conv.convert(self.preprocess_record(row))
         since = self._client_since
         if since is not None:
             value = parse_timestamp(record.get(self.replication_key))  # type: ignore[arg-type]

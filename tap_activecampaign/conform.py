@@ -18,6 +18,8 @@ Converter = t.Callable[[t.Any], t.Any]
 #: API navigation URLs (``links``) are derived from the id and the account's API host: they
 #: carry no data, would be most of each record's bytes, and are left out of every schema.
 IGNORED_KEY = "links"
+#: "No date" as the API writes it (``0000-00-00`` or ``0000-00-00 00:00:00``): null.
+ZERO_DATE = "0000-00-00"
 
 _TRUE = frozenset({"1", "true", "True", "TRUE", "yes", "on", "t", "y"})
 _FALSE = frozenset({"0", "false", "False", "FALSE", "no", "off", "f", "n", ""})
@@ -52,6 +54,8 @@ def to_integer(value: t.Any) -> int | None:
         try:
             number = Decimal(text)
         except InvalidOperation:
+            return None
+        if not number.is_finite():  # "inf", "NaN": no integer, and int() would raise
             return None
         return int(number) if number == number.to_integral_value() else None
 
@@ -127,7 +131,7 @@ class DateTimeConverter:
                     return None
                 return text
             if size == 19 and text[10] in " T" and self.suffix is not None:
-                if text.startswith("0000-00-00"):
+                if text.startswith(ZERO_DATE):
                     return None
                 try:
                     dt.datetime.fromisoformat(text)
@@ -135,10 +139,13 @@ class DateTimeConverter:
                     return None
                 return f"{text[:10]}T{text[11:]}{self.suffix}"
             text = text.strip()
-            if not text or text.startswith("0000-00-00"):
+            if not text or text.startswith(ZERO_DATE):
                 return None
             if text.isdigit() and len(text) >= 9:  # a Unix timestamp
-                return dt.datetime.fromtimestamp(int(text), tz=dt.UTC).isoformat()
+                try:
+                    return dt.datetime.fromtimestamp(int(text), tz=dt.UTC).isoformat()
+                except (OverflowError, OSError, ValueError):  # beyond the datetime range
+                    return None
             try:
                 parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
@@ -155,7 +162,7 @@ class DateConverter:
         if value is None:
             return None
         text = str(value).strip()
-        if not text or text.startswith("0000-00-00"):
+        if not text or text.startswith(ZERO_DATE):
             return None
         try:
             return dt.date.fromisoformat(text[:10]).isoformat()
@@ -218,15 +225,16 @@ class RecordConverter:
             "_iso": dt.datetime.fromisoformat,
             "_bools": _BOOL_TEXT,
         }
-        lines = [
-            "def convert(r):",
-            "    extra = r.keys() - _keys",
-            "    if extra:",
+        lines = ["def convert(r):"]
+        if IGNORED_KEY not in props:
+            # Always sent, never kept: drop it before the cheap check for unknown keys.
+            lines += ["    if _ignored in r:", "        del r[_ignored]"]
+        lines += [
+            "    if not _keys.issuperset(r):",
+            "        extra = r.keys() - _keys",
             "        for k in extra:",
             "            del r[k]",
-            "        extra.discard(_ignored)",
-            "        if extra:",
-            "            _unknown.update(extra)",
+            "        _unknown.update(extra)",
             "    get = r.get",
         ]
         for n, (name, prop) in enumerate(props.items()):
@@ -270,22 +278,37 @@ class RecordConverter:
                     f"            r[{key}] = None",
                 ]
                 if conv.suffix is not None:
+                    # A zero date ("0000-00-00 00:00:00", null) would fail the parse: test
+                    # for it first, as raising costs more than the whole conversion.
                     lines += [
                         "    elif v.__class__ is str and len(v) == 19 and v[10] == ' ':",
-                        "        try:",
-                        "            _iso(v)",
-                        f"            r[{key}] = v[:10] + 'T' + v[11:] + {conv.suffix!r}",
-                        "        except ValueError:",
+                        f"        if v.startswith({ZERO_DATE!r}):",
                         f"            r[{key}] = None",
+                        "        else:",
+                        "            try:",
+                        "                _iso(v)",
+                        f"                r[{key}] = v[:10] + 'T' + v[11:] + {conv.suffix!r}",
+                        "            except ValueError:",
+                        f"                r[{key}] = None",
                     ]
                 lines += ["    else:", f"        r[{key}] = {fn}(v)"]
+            elif isinstance(conv, DateConverter):
+                lines += [
+                    "    if v is None:",
+                    "        pass",
+                    f"    elif v.__class__ is str and v.startswith({ZERO_DATE!r}):",
+                    f"        r[{key}] = None",
+                    "    else:",
+                    f"        r[{key}] = {fn}(v)",
+                ]
             else:
                 lines += ["    if v is not None:", f"        r[{key}] = {fn}(v)"]
         lines.append("    return r")
         code = "\n".join(lines)
         exec(compile(code, f"<converter {len(props)} fields>", "exec"), env)
-        self._convert: t.Callable[[dict], dict] = env["convert"]
+        #: The generated function itself (one call layer less on the per-record path).
+        self.convert: t.Callable[[dict], dict] = env["convert"]
 
     def __call__(self, record: dict) -> dict:
         """Convert ``record`` in place and return it."""
-        return self._convert(record)
+        return self.convert(record)

@@ -15,7 +15,8 @@ from .helpers import client, get, post
 
 @pytest.fixture
 def sb(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
-    return sandbox_factory(contacts=40, import_delay_s=0.3)
+    # no `"status": false` window here, so the states are seen; the window has its own tests
+    return sandbox_factory(contacts=40, import_delay_s=0.3, import_false_window_s=0.0)
 
 
 def _wait(sb: Sandbox, batch: str) -> tuple[dict, list[str]]:
@@ -158,3 +159,33 @@ def test_reimport_does_not_resubscribe(sb: Sandbox) -> None:
     assert info["success"] == []  # not new
     cid = next(c["id"] for c in sb.dump("contacts") if c["email"] == "u@example.com")
     assert [x["status"] for x in sb.dump("contactLists") if x["contact"] == cid] == ["2"]
+
+
+def test_info_answers_false_within_the_window_then_the_real_status(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    """The service can answer `"status": false` when polled within about a second."""
+    sb = sandbox_factory(contacts=5, import_delay_s=0.0, import_false_window_s=0.4)
+    r = post(sb, "/import/bulk_import", {"contacts": [{"email": "early@example.com"}]})
+    assert r.status_code == 200
+    batch = r.json()["batchId"]
+    early = get(sb, "/import/info", {"batchId": batch}).json()
+    assert early == {"status": False, "success": [], "failure": []}
+    assert sb.wait_imports()  # applied already; the answer is still false inside the window
+    assert get(sb, "/import/info", {"batchId": batch}).json()["status"] is False
+    time.sleep(0.45)
+    info, states = _wait(sb, batch)
+    assert states == ["completed"]
+    new = [c["id"] for c in sb.dump("contacts") if c["email"] == "early@example.com"]
+    assert info["success"] == new and len(new) == 1
+
+
+def test_false_window_defaults_to_half_a_second(sandbox_factory: Callable[..., Sandbox]) -> None:
+    sb = sandbox_factory(contacts=5, import_delay_s=0.0)
+    assert sb.import_false_window_s == 0.5
+    r = post(sb, "/import/bulk_import", {"contacts": [{"email": "d@example.com"}]})
+    batch = r.json()["batchId"]
+    assert get(sb, "/import/info", {"batchId": batch}).json()["status"] is False
+    time.sleep(0.55)
+    assert sb.wait_imports()
+    assert get(sb, "/import/info", {"batchId": batch}).json()["status"] == "completed"

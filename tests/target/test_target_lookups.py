@@ -1,8 +1,8 @@
 """Existing-row lookups past one page, job titles on replay, and the resolver's account cache.
 
-Each test sets up a destination over real HTTP (the sandbox has no route that creates account
-or deal custom field definitions, so those few rows go straight into its store) and then
-runs the target against it.
+Each test sets up a destination over real HTTP (custom field definitions too, through the
+documented `POST /accountCustomFieldMeta` and `POST /dealCustomFieldMeta`) and then runs the
+target against it.
 """
 
 from __future__ import annotations
@@ -30,18 +30,14 @@ def api(sb: Sandbox) -> ApiClient:
     return ApiClient(sb.api_url, TOKEN, requests_per_second=1000, max_retries=2)
 
 
-def add_field_definitions(sb: Sandbox, meta: str, count: int) -> list[str]:
-    """`count` text custom fields "Extra 1".. in accountCustomFieldMeta/dealCustomFieldMeta."""
-    assert sb.server is not None
-    acct = sb.server.account
-    ids = []
-    with acct.lock:
-        table = acct.table(meta)
-        for n in range(1, count + 1):
-            row = {"fieldLabel": f"Extra {n}", "fieldType": "text", "fieldOptions": None}
-            ids.append(str(table.insert({**row, "isRequired": 0})))  # the store picks the id
-        acct.bump()
-    return ids
+def add_field_definitions(client: ApiClient, meta: str, count: int) -> list[str]:
+    """`count` text custom fields "Extra 1".. created over HTTP in accountCustomFieldMeta or
+    dealCustomFieldMeta; their ids."""
+    key = meta[: -len("Meta")] + "Metum"  # accountCustomFieldMetum, dealCustomFieldMetum
+    return [
+        create(client, meta, key, {"fieldType": "text", "fieldLabel": f"Extra {n}"})["id"]
+        for n in range(1, count + 1)
+    ]
 
 
 def create(client: ApiClient, path: str, key: str, body: dict) -> dict:
@@ -57,7 +53,7 @@ def route_count(sb: Sandbox, route: str) -> int:
 def test_account_field_value_past_the_first_page_is_updated_not_posted(destination, tmp_path):
     sb = destination
     client = api(sb)
-    fields = add_field_definitions(sb, "accountCustomFieldMeta", MORE_THAN_A_PAGE)
+    fields = add_field_definitions(client, "accountCustomFieldMeta", MORE_THAN_A_PAGE)
     account = create(client, "accounts", "account", {"name": "Bigco"})["id"]
     for fid in fields:
         body = {"customerAccountId": int(account), "customFieldId": int(fid), "fieldValue": "old"}
@@ -78,7 +74,7 @@ def test_account_field_value_past_the_first_page_is_updated_not_posted(destinati
 def test_deal_field_value_past_the_first_page_is_updated_not_posted(destination, tmp_path):
     sb = destination
     client = api(sb)
-    fields = add_field_definitions(sb, "dealCustomFieldMeta", MORE_THAN_A_PAGE)
+    fields = add_field_definitions(client, "dealCustomFieldMeta", MORE_THAN_A_PAGE)
     account = create(client, "accounts", "account", {"name": "Dealco"})["id"]
     deal = {"title": "Wide", "value": 100, "currency": "usd", "owner": 1, "stage": 1}
     deal_id = create(client, "deals", "deal", {**deal, "account": int(account)})["id"]
