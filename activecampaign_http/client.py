@@ -9,6 +9,7 @@ import threading
 import time
 import typing as t
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -102,6 +103,7 @@ class ApiClient:
         self._user_agent = user_agent
         self._pool_size = pool_size
         self._local = threading.local()
+        self._environments: dict[tuple[str, str], dict[str, t.Any]] = {}
         self._auth_proven = False
         self._stats_lock = threading.Lock()
         self.stats = {"requests": 0, "retries": 0, "throttled": 0}
@@ -114,6 +116,7 @@ class ApiClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            session.trust_env = False  # read once per host instead: see `environment`
             adapter = HTTPAdapter(pool_connections=2, pool_maxsize=self._pool_size)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
@@ -126,6 +129,29 @@ class ApiClient:
             )
             self._local.session = session
         return session
+
+    def environment(self, url: str) -> dict[str, t.Any]:
+        """Proxies, CA bundle and .netrc credentials for ``url``'s host, read once per host.
+
+        requests looks these up in the environment on every request (scanning os.environ,
+        stat-ing ~/.netrc), which costs more CPU than the rest of preparing the request. The
+        sessions here have ``trust_env`` off and pass what this returns, which is what requests
+        would have found for the same URL.
+        """
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        found = self._environments.get(key)
+        if found is None:
+            with requests.Session() as probe:  # trust_env on, as a default session has it
+                settings = probe.merge_environment_settings(url, {}, None, None, None)
+            found = {
+                "proxies": settings["proxies"],
+                "verify": settings["verify"],
+                "cert": settings["cert"],
+                "auth": requests.utils.get_netrc_auth(url),
+            }
+            self._environments[key] = found
+        return found
 
     def url_for(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -184,6 +210,7 @@ class ApiClient:
             raise TypeError(f"unexpected arguments: {sorted(kwargs)}")
         method = method.upper()
         url = self.url_for(path)
+        environment = self.environment(url)
         allowed = set(ok_statuses)
         failures = 0
         throttles = 0
@@ -200,7 +227,8 @@ class ApiClient:
                     params=params,
                     json=json_body,
                     timeout=self.request_timeout,
-                    stream=True,
+                    stream=True,  # read in one go by `_parse`
+                    **environment,
                 )
                 body = self._parse(response)
             except TRANSPORT_ERRORS as exc:
