@@ -103,7 +103,7 @@ def memory(results: dict, out: Path) -> None:
         ax.set_ylim(0, max([*tops, 200 if title.startswith("Tap") else 0, 10]) * 1.15)
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8, loc="lower right")
+            ax.legend(fontsize=8, loc="center right")
     fig.tight_layout()
     fig.savefig(out / "memory_vs_size.png")
     plt.close(fig)

@@ -21,6 +21,7 @@ from singer_sdk.io_base import SingerWriter
 from singer_sdk.singerlib import RecordMessage
 
 from activecampaign_http import ApiClient, ApiError, AuthError, validate_api_url
+from activecampaign_http.settings import client_from_config, connection_properties
 from tap_activecampaign import streams as stream_modules
 from tap_activecampaign.streams.custom_objects import (
     custom_object_definitions,
@@ -229,24 +230,7 @@ class TapActiveCampaign(Tap):
     message_writer_class = BufferedSingerWriter
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_url",
-            th.StringType,
-            required=True,
-            title="API URL",
-            description=(
-                "The account's whole API URL, e.g. https://<account>.api-us1.com/api/3 "
-                "(Settings > Developer). https is required except for loopback hosts."
-            ),
-        ),
-        th.Property(
-            "api_token",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="API token",
-            description="The account's API key (Settings > Developer). Never logged.",
-        ),
+        *connection_properties(f"tap-activecampaign/{__version__}"),
         th.Property(
             "start_date",
             th.DateTimeType,
@@ -256,37 +240,12 @@ class TapActiveCampaign(Tap):
             ),
         ),
         th.Property(
-            "requests_per_second",
-            th.NumberType,
-            default=5.0,
-            description=(
-                "Requests per second for the whole account (ActiveCampaign allows 5, shared "
-                "by every key). One limiter paces every stream and thread of the run."
-            ),
-        ),
-        th.Property(
             "max_parallel_requests",
             th.IntegerType,
             default=6,
             description=(
                 "Pages fetched concurrently per stream, within the rate limit, so slow "
                 "responses do not lower throughput. Records are still emitted in order."
-            ),
-        ),
-        th.Property(
-            "request_timeout",
-            th.NumberType,
-            default=30.0,
-            description="Seconds to wait for one response before retrying it.",
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType,
-            default=8,
-            description=(
-                "Retries for a failed request (5xx, timeouts, dropped connections, truncated "
-                "bodies, 403 under load) with exponential backoff and jitter. 429s honour "
-                "Retry-After."
             ),
         ),
         th.Property(
@@ -323,12 +282,6 @@ class TapActiveCampaign(Tap):
             default=True,
             description=("Discover one stream per custom object schema (custom_object_<slug>)."),
         ),
-        th.Property(
-            "user_agent",
-            th.StringType,
-            default=f"tap-activecampaign/{__version__}",
-            description="User-Agent header sent with every request.",
-        ),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -350,13 +303,9 @@ class TapActiveCampaign(Tap):
     @cached_property
     def api_client(self) -> ApiClient:
         """The one HTTP client of the run (one rate limiter per account, shared by all)."""
-        return ApiClient(
-            self.api_url,
-            self.config["api_token"],
-            requests_per_second=float(self.config.get("requests_per_second") or 5.0),
-            request_timeout=float(self.config.get("request_timeout") or 30.0),
-            max_retries=int(self.config.get("max_retries", 8)),
-            user_agent=self.config.get("user_agent") or f"tap-activecampaign/{__version__}",
+        return client_from_config(
+            {**self.config, "api_url": self.api_url},
+            default_user_agent=f"tap-activecampaign/{__version__}",
             logger=self.logger,
             pool_size=max(8, int(self.config.get("max_parallel_requests", 6)) * 2),
         )

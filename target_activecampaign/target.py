@@ -15,7 +15,7 @@ from singer_sdk.plugin_base import _ConfigInput
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.target_base import Target
 
-from activecampaign_http import ApiClient
+from activecampaign_http.settings import client_from_config, connection_properties
 from target_activecampaign.importer import BulkImporter
 from target_activecampaign.mapping import (
     IGNORE_TYPE,
@@ -104,22 +104,7 @@ class TargetActiveCampaign(Target):
     ]
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_url",
-            th.StringType,
-            required=True,
-            title="API URL",
-            description="Your account's API URL (Settings > Developer), e.g. "
-            "https://youraccount.api-us1.com/api/3. https only (loopback excepted).",
-        ),
-        th.Property(
-            "api_token",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="API token",
-            description="API token (Settings > Developer). Never logged or written anywhere.",
-        ),
+        *connection_properties("target-activecampaign/0.1.0"),
         th.Property(
             "stream_objects",
             th.ObjectType(additional_properties=th.StringType),
@@ -211,28 +196,6 @@ class TargetActiveCampaign(Target):
             description="Ask bulk imports not to start automations for imported contacts.",
         ),
         th.Property(
-            "requests_per_second",
-            th.NumberType,
-            default=5.0,
-            title="Requests per second",
-            description="Request pace for the account (ActiveCampaign allows 5/s per account, "
-            "shared by every key and process).",
-        ),
-        th.Property(
-            "request_timeout",
-            th.NumberType,
-            default=30.0,
-            title="Request timeout",
-            description="Seconds before a request is abandoned and retried.",
-        ),
-        th.Property(
-            "max_retries",
-            th.IntegerType,
-            default=8,
-            title="Max retries",
-            description="Retries for 429/5xx/dropped connections before the run fails.",
-        ),
-        th.Property(
             "max_pending_imports",
             th.IntegerType,
             default=20,
@@ -279,24 +242,17 @@ class TargetActiveCampaign(Target):
     def run(self) -> RunContext:
         if self._run is None:
             cfg = self.config
-            client = ApiClient(
-                cfg["api_url"],
-                cfg["api_token"],
-                requests_per_second=float(cfg.get("requests_per_second") or 5.0),
-                request_timeout=float(cfg.get("request_timeout") or 30.0),
-                max_retries=int(cfg["max_retries"] if cfg.get("max_retries") is not None else 8),
-                user_agent=f"{self.name}/{self.plugin_version}",
+            client = client_from_config(
+                cfg,
+                default_user_agent=f"{self.name}/{self.plugin_version}",
                 logger=self.logger,
             )
             me = client.check_auth()  # a bad token fails here, before anything is written
-            create_client = ApiClient(
-                cfg["api_url"],
-                cfg["api_token"],
-                requests_per_second=float(cfg.get("requests_per_second") or 5.0),
-                request_timeout=float(cfg.get("request_timeout") or 30.0),
-                max_retries=0,
-                user_agent=f"{self.name}/{self.plugin_version}",
+            create_client = client_from_config(
+                cfg,
+                default_user_agent=f"{self.name}/{self.plugin_version}",
                 logger=self.logger,
+                max_retries=0,
             )
             dry_run = bool(cfg.get("dry_run", False))
             ledger = Ledger(cfg.get("rejects_file", "target-activecampaign-rejects.jsonl"))
