@@ -122,20 +122,9 @@ FIELD_TYPES = {
 }
 
 
-# documented fieldType values of account and deal custom field definitions
-META_FIELD_TYPES = {
-    "text",
-    "textarea",
-    "date",
-    "datetime",
-    "dropdown",
-    "multiselect",
-    "radio",
-    "checkbox",
-    "hidden",
-    "currency",
-    "number",
-}
+# documented fieldType values of account and deal custom field definitions: the contact
+# field types less listbox, plus currency and number
+META_FIELD_TYPES = (FIELD_TYPES - {"listbox"}) | {"currency", "number"}
 # keys FieldUpdateCustomFieldMetaRequest documents (the type cannot be changed)
 META_UPDATABLE = ("fieldLabel", "displayOrder", "fieldDefault", "fieldOptions", "isFormVisible")
 
