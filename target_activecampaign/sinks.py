@@ -638,6 +638,12 @@ class AccountContactsSink(ActiveCampaignSink):
 class AccountFieldValuesSink(ActiveCampaignSink):
     """One account custom field value a record (`account_custom_field_data` of our tap)."""
 
+    data_path = "accountCustomFieldData"
+    datum_key = "accountCustomFieldDatum"
+    parent_filter = "filters[customerAccountId]"
+    parent_attrs = ("accountId", "customerAccountId")  # where a stored row names its account
+    parent_key = "customerAccountId"  # how a new datum names it
+
     def write_one(self, record: dict) -> None:
         ref = first_of(record, ("customerAccountId", "accountId", "account", "account_name"))
         if ref is None:
@@ -646,24 +652,7 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         value, fields = self.field_value(record, self.resolver.account_fields(), "account")
         if self.run.dry_run:
             return
-        rows = self.resolver.iter_all(
-            "accountCustomFieldData",
-            "accountCustomFieldData",
-            params={"filters[customerAccountId]": account_id},
-        )
-
-        def same(row: dict) -> bool:
-            row_account = row.get("accountId", row.get("customerAccountId"))
-            return str(row_account) == str(account_id) and str(row.get("customFieldId")) == fields
-
-        self.put_or_post(
-            "accountCustomFieldData",
-            "accountCustomFieldDatum",
-            rows,
-            same,
-            self.datum(value, record),
-            {"customerAccountId": int(account_id), "customFieldId": int(fields)},
-        )
+        self.upsert_datum(account_id, fields, self.datum(value, record))
 
     @staticmethod
     def datum(value: t.Any, record: dict) -> dict[str, t.Any]:
@@ -673,24 +662,22 @@ class AccountFieldValuesSink(ActiveCampaignSink):
             datum["fieldCurrency"] = record["fieldCurrency"]
         return datum
 
-    def put_or_post(
-        self,
-        path: str,
-        key: str,
-        rows: t.Iterable[dict],
-        same: t.Callable[[dict], bool],
-        datum: dict[str, t.Any],
-        new_ids: dict[str, int],
-    ) -> None:
-        """Update the first existing datum `same` accepts, else create one for `new_ids`.
+    def upsert_datum(self, parent_id: str, field_id: str, datum: dict[str, t.Any]) -> None:
+        """Update the parent's value of this field if it has one, else create it.
 
-        `rows` may be a lazy, paged listing: reading stops at the match.
+        The listing is narrowed to the parent and paged lazily, so reading stops at the match;
+        rows are still checked here in case the API ignores the filter.
         """
+        rows = self.resolver.iter_all(
+            self.data_path, self.data_path, params={self.parent_filter: parent_id}
+        )
         for row in rows:
-            if same(row):
-                self.send("PUT", f"{path}/{row['id']}", {key: datum})
+            row_parent = next((row[a] for a in self.parent_attrs if a in row), None)
+            if str(row_parent) == str(parent_id) and str(row.get("customFieldId")) == field_id:
+                self.send("PUT", f"{self.data_path}/{row['id']}", {self.datum_key: datum})
                 return
-        self.send("POST", path, {key: {**datum, **new_ids}})
+        new_ids = {self.parent_key: int(parent_id), "customFieldId": int(field_id)}
+        self.send("POST", self.data_path, {self.datum_key: {**datum, **new_ids}})
 
     def field_value(self, record: dict, catalog: FieldCatalog, kind: str) -> tuple[t.Any, str]:
         """(formatted value, field id) of a one-value record."""
@@ -708,6 +695,12 @@ class AccountFieldValuesSink(ActiveCampaignSink):
 class DealFieldValuesSink(AccountFieldValuesSink):
     """One deal custom field value a record (`deal_custom_field_data` of our tap)."""
 
+    data_path = "dealCustomFieldData"
+    datum_key = "dealCustomFieldDatum"
+    parent_filter = "filters[dealId]"
+    parent_attrs = ("dealId", "deal")
+    parent_key = "dealId"
+
     def write_one(self, record: dict) -> None:
         ref = first_of(record, ("dealId", "deal", "deal_id"))
         if ref is None:
@@ -721,22 +714,7 @@ class DealFieldValuesSink(AccountFieldValuesSink):
         value, field_id = self.field_value(record, self.resolver.deal_fields(), "deal")
         if self.run.dry_run:
             return
-        rows = self.resolver.iter_all(
-            "dealCustomFieldData", "dealCustomFieldData", params={"filters[dealId]": deal_id}
-        )
-
-        def same(row: dict) -> bool:
-            row_deal = row.get("dealId", row.get("deal"))
-            return str(row_deal) == str(deal_id) and str(row.get("customFieldId")) == field_id
-
-        self.put_or_post(
-            "dealCustomFieldData",
-            "dealCustomFieldDatum",
-            rows,
-            same,
-            self.datum(value, record),
-            {"dealId": int(deal_id), "customFieldId": int(field_id)},
-        )
+        self.upsert_datum(deal_id, field_id, self.datum(value, record))
 
 
 class DealsSink(ActiveCampaignSink):
