@@ -97,6 +97,6 @@ def write_input(path: Path, msgs: Iterator[dict] | list[dict]) -> Path:
 
 def sandbox_vocabulary(sandbox: Any) -> tuple[dict[str, dict], list[str]]:
     """The fields and list names of a sandbox, for generating valid input."""
-    fields = pick_fields(sandbox.resource_list("fields"))
-    lists = [str(row.get("name") or row.get("id")) for row in sandbox.resource_list("lists")][:3]
+    fields = pick_fields(sandbox.resource("fields"))
+    lists = [str(row.get("name") or row.get("id")) for row in sandbox.resource("lists")][:3]
     return fields, lists

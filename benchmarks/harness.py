@@ -18,13 +18,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from activecampaign_sandbox.process import SandboxProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "benchmarks"
@@ -128,153 +128,28 @@ def project_script(name: str) -> str:
 # -- the sandbox ------------------------------------------------------------------------------
 
 
-class SandboxProc:
-    """One `activecampaign-sandbox serve` process and its control API."""
+class SandboxProc(SandboxProcess):
+    """A benchmark's sandbox: its own random token, stderr in the logs folder, a log line."""
 
-    def __init__(
-        self,
-        contacts: int,
-        *,
-        seed: int = 1,
-        rate: float | None = None,
-        latency_ms: int = 0,
-        fail: float = 0.0,
-        name: str = "sandbox",
-        extra: Iterable[str] = (),
-    ) -> None:
-        self.contacts = contacts
-        self.seed = seed
-        self.rate = rate
-        self.latency_ms = latency_ms
-        self.fail = fail
+    def __init__(self, contacts: int, *, name: str = "sandbox", **kwargs: Any) -> None:
+        super().__init__(
+            contacts,
+            token=secrets.token_hex(16),
+            stderr_path=LOGS / f"{name}.stderr",
+            **kwargs,
+        )
         self.name = name
-        self.extra = list(extra)
-        self.token = secrets.token_hex(16)
-        self.proc: subprocess.Popen | None = None
-        self.port = 0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def api_url(self) -> str:
-        return f"{self.base}/api/3"
 
     def start(self, timeout: float = 300.0) -> SandboxProc:
         ensure_dirs()
-        argv = [
-            project_script("activecampaign-sandbox"),
-            "serve",
-            "--port",
-            "0",
-            "--token",
-            self.token,
-            "--seed",
-            str(self.seed),
-            "--contacts",
-            str(self.contacts),
-        ]
-        if self.rate:
-            argv += ["--rate", str(self.rate)]
-        if self.latency_ms:
-            argv += ["--latency-ms", str(self.latency_ms)]
-        if self.fail:
-            argv += ["--fail", str(self.fail)]
-        argv += self.extra
-        self._stderr = open(LOGS / f"{self.name}.stderr", "wb")  # noqa: SIM115
         started = time.monotonic()
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self._stderr)
-        assert self.proc.stdout is not None
-        result: list[bytes] = []
-        reader = threading.Thread(target=lambda: result.append(self.proc.stdout.readline()))
-        reader.daemon = True
-        reader.start()
-        reader.join(timeout)
-        if not result or not result[0].strip().isdigit():
-            self.stop()
-            raise RuntimeError(
-                f"sandbox did not print its port (see {LOGS / (self.name + '.stderr')})"
-            )
-        self.port = int(result[0].strip())
-        # Drain anything else it prints so it can never block on a full pipe.
-        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
-        self._wait_ready(timeout)
+        super().start(timeout)
         log(
             f"{self.name}: {self.contacts:,} contacts on port {self.port} "
             f"(rate={self.rate or 'none'}, latency={self.latency_ms} ms, fail={self.fail}) "
             f"ready in {time.monotonic() - started:.1f}s"
         )
         return self
-
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.stats()
-                return
-            except (OSError, urllib.error.URLError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def __enter__(self) -> SandboxProc:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    # control API (no auth)
-    def _call(self, method: str, path: str, body: Any = None, timeout: float = 120.0) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            self.base + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"} if data else {},
-        )
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            raw = resp.read()
-        return json.loads(raw) if raw else None
-
-    def stats(self) -> dict:
-        return self._call("GET", "/__sandbox/stats")
-
-    def reset_stats(self) -> None:
-        self._call("POST", "/__sandbox/stats/reset", {})
-
-    def configure(self, **settings: Any) -> Any:
-        return self._call("POST", "/__sandbox/config", settings)
-
-    def mutate(self, resource: str, fraction: float) -> Any:
-        return self._call("POST", "/__sandbox/mutate", {"resource": resource, "fraction": fraction})
-
-    def resources(self, name: str) -> Any:
-        return self._call("GET", f"/__sandbox/resources/{name}", timeout=600.0)
-
-    def resource_list(self, name: str) -> list[dict]:
-        """The rows of one resource, whatever envelope the control API wraps them in."""
-        body = self.resources(name)
-        if isinstance(body, list):
-            return body
-        if isinstance(body, dict):
-            for key in (name, "records", "items", "data", "rows"):
-                if isinstance(body.get(key), list):
-                    return body[key]
-            lists = [v for v in body.values() if isinstance(v, list)]
-            if len(lists) == 1:
-                return lists[0]
-        raise RuntimeError(f"unexpected /__sandbox/resources/{name} body: {str(body)[:200]}")
 
 
 # -- measured runs -----------------------------------------------------------------------------

@@ -613,13 +613,13 @@ class Snapshot:
 
     def __init__(self, sb: SandboxProc) -> None:
         self.sb = sb
-        self.contacts = sb.resource_list("contacts")
-        self.tags = {str(t["id"]): str(t.get("tag")) for t in sb.resource_list("tags")}
-        self.lists = {str(x["id"]): x for x in sb.resource_list("lists")}
-        self.contact_tags = sb.resource_list("contactTags")
-        self.contact_lists = sb.resource_list("contactLists")
-        self.field_values = sb.resource_list("fieldValues")
-        self.fields = {str(f["id"]): f for f in sb.resource_list("fields")}
+        self.contacts = sb.resource("contacts")
+        self.tags = {str(t["id"]): str(t.get("tag")) for t in sb.resource("tags")}
+        self.lists = {str(x["id"]): x for x in sb.resource("lists")}
+        self.contact_tags = sb.resource("contactTags")
+        self.contact_lists = sb.resource("contactLists")
+        self.field_values = sb.resource("fieldValues")
+        self.fields = {str(f["id"]): f for f in sb.resource("fields")}
 
     def emails(self) -> set[str]:
         return {str(c.get("email", "")).lower() for c in self.contacts}

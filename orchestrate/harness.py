@@ -1,8 +1,9 @@
 """Drive the sandbox and Meltano from Python: shared by scripts/demo.py and tests/pipeline.
 
-Stdlib only, so it runs under .venv (demo, pytest) without Meltano's or Airflow's packages.
-Everything a run writes (warehouse, Meltano state, rejects, reverse-sync batch) goes to one
-work folder chosen by the caller, so a demo and a test never share state or a DuckDB lock.
+Stdlib and the project only, so it runs under .venv (demo, pytest) without Meltano's or
+Airflow's packages. Everything a run writes (warehouse, Meltano state, rejects, reverse-sync
+batch) goes to one work folder chosen by the caller, so a demo and a test never share state or
+a DuckDB lock.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from activecampaign_sandbox.process import SandboxProcess as Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
@@ -33,66 +34,6 @@ JOBS = ("activecampaign-to-warehouse", "warehouse-to-activecampaign")
 METRIC_RE = re.compile(r"\]\s+(\S+)\s+METRIC: (\{.*\})")
 
 
-def sandbox_command() -> list[str]:
-    """The sandbox CLI from the project venv (console script, else the module)."""
-    exe = Path(sys.executable).with_name("activecampaign-sandbox")
-    if exe.exists():
-        return [str(exe)]
-    return [sys.executable, "-m", "activecampaign_sandbox.cli"]
-
-
-@dataclass
-class Sandbox:
-    """A running `activecampaign-sandbox serve` process on a free loopback port."""
-
-    token: str
-    proc: subprocess.Popen[str]
-    port: int
-    stderr_lines: list[str] = field(default_factory=list)
-
-    @property
-    def base(self) -> str:
-        """Root URL of the server."""
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def api_url(self) -> str:
-        """What the tap and target get as api_url."""
-        return f"{self.base}/api/3"
-
-    def control(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
-        """Call the unauthenticated /__sandbox/ control API and decode its JSON."""
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            f"{self.base}/__sandbox/{path.lstrip('/')}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return json.loads(resp.read() or b"null")
-
-    def resource(self, name: str) -> list[dict[str, Any]]:
-        """Every stored row of one sandbox table (the ground truth tests compare with)."""
-        body = self.control("GET", f"resources/{name}")
-        rows = body.get(name, []) if isinstance(body, dict) else body
-        return list(rows or [])
-
-    def resources(self) -> list[str]:
-        """Names of the sandbox tables."""
-        return list(self.control("GET", "resources").get("resources", []))
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it does not go within 10 s."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-
-
 def start_sandbox(
     *,
     contacts: int,
@@ -101,55 +42,9 @@ def start_sandbox(
     extra: Sequence[str] = (),
     startup_timeout: float = 60.0,
 ) -> Sandbox:
-    """Start the sandbox and wait for the port it prints as its first stdout line."""
-    cmd = [
-        *sandbox_command(),
-        "serve",
-        "--port",
-        "0",
-        "--token",
-        token,
-        "--seed",
-        str(seed),
-        "--contacts",
-        str(contacts),
-        *extra,
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    errors: list[str] = []
-    # Drain stderr so a chatty server never blocks on a full pipe.
-    threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True).start()
-    port_line: list[str] = []
-    reader = threading.Thread(
-        target=lambda: port_line.append(proc.stdout.readline()),  # type: ignore[union-attr]
-        daemon=True,
-    )
-    reader.start()
-    reader.join(startup_timeout)
-    line = port_line[0].strip() if port_line else ""
-    if not line.isdigit():
-        proc.kill()
-        proc.wait(timeout=10)
-        tail = "".join(errors[-20:])
-        raise RuntimeError(f"sandbox did not print its port (got {line!r}); stderr:\n{tail}")
-    threading.Thread(target=_drain, args=(proc.stdout, []), daemon=True).start()
-    sandbox = Sandbox(token=token, proc=proc, port=int(line), stderr_lines=errors)
-    return sandbox
-
-
-def _drain(stream: Any, sink: list[str]) -> None:
-    for line in stream:
-        sink.append(line)
-        if len(sink) > 2000:
-            del sink[:1000]
+    """Start the sandbox CLI from the project venv and wait until it serves."""
+    sb = Sandbox(contacts, seed=seed, token=token, extra=extra, cwd=ROOT)
+    return sb.start(startup_timeout)
 
 
 @contextmanager
