@@ -11,6 +11,7 @@ import logging
 import re
 import threading
 import typing as t
+from dataclasses import dataclass
 
 from activecampaign_http import ApiClient, ApiError
 from target_activecampaign.mapping import (
@@ -27,6 +28,10 @@ from target_activecampaign.mapping import (
 
 PAGE = 100
 DRY_RUN_ID = "0"
+#: Single-email contact lookups made before the resolver considers reading the whole list.
+DIRECTORY_AFTER_LOOKUPS = 10
+#: Above this many contacts the email -> id directory is never read (memory: ~100 bytes each).
+DIRECTORY_MAX_CONTACTS = 500_000
 
 
 class Resolver:
@@ -45,6 +50,8 @@ class Resolver:
         self._tag_names: dict[str, str] = {}  # id -> name
         self._accounts: dict[str, str] = {}  # name casefold -> id
         self._contacts: dict[str, str] = {}  # email key -> id
+        self._contact_lookups = 0  # single-email GET /contacts made
+        self._directory = ContactDirectory()
         self._pipelines: list[dict] | None = None
         self._stages: list[dict] | None = None
         self._users: list[dict] | None = None
@@ -258,10 +265,25 @@ class Resolver:
     # -- contacts ----------------------------------------------------------------------------
 
     def contact_id(self, email: str) -> str | None:
-        """The destination contact id for an email, or None (one GET per email per run)."""
+        """The destination contact id for an email, or None.
+
+        One GET per email per run, until those lookups have cost as many requests as reading
+        the account's whole contact list would: then the list is read once, 100 contacts a
+        page, and later emails are answered from it (ski rental: never much more than twice
+        the cheaper way, whichever it turns out to be). A miss still asks the API, as the
+        contact may have been created since.
+        """
+        key = email_key(email)
+        with self._lock:
+            if key in self._contacts:
+                return self._contacts[key]
+            self._contact_lookups += 1
+            self._read_directory_when_cheaper()
+            if key in self._contacts:
+                return self._contacts[key]
         return self._cached_lookup(
             self._contacts,
-            email_key(email),
+            key,
             lambda: self._contacts_by_email(email),
             lambda row: email_key(str(row.get("email") or "")),
         )
@@ -269,6 +291,51 @@ class Resolver:
     def _contacts_by_email(self, email: str) -> list[dict]:
         body = self.client.get_json("contacts", params={"email": email.strip()}) or {}
         return body.get("contacts") or []
+
+    def _read_directory_when_cheaper(self) -> None:
+        """Read the email -> id directory once single lookups have cost as much (lock held)."""
+        directory = self._directory
+        if directory.done or self._contact_lookups < DIRECTORY_AFTER_LOOKUPS:
+            return
+        if directory.total is None:
+            self._read_directory_page()  # the first page tells the size of the whole
+        if directory.done:
+            return
+        if (directory.total or 0) > DIRECTORY_MAX_CONTACTS:
+            directory.done = True
+            return
+        if self._contact_lookups < directory.pages():
+            return
+        while not directory.done:
+            self._read_directory_page()
+        self.logger.info(
+            "Read the account's %d contacts (%d requests) to resolve contacts by email, "
+            "after %d single lookups",
+            directory.rows,
+            directory.requests,
+            self._contact_lookups,
+        )
+
+    def _read_directory_page(self) -> None:
+        """The next 100 contacts by ascending id (keyset paging, stable while contacts change)."""
+        directory = self._directory
+        params: dict[str, t.Any] = {"orders[id]": "ASC", "limit": PAGE}
+        if directory.last_id:
+            params["id_greater"] = directory.last_id
+        body = self.client.get_json("contacts", params=params) or {}
+        directory.requests += 1
+        rows = body.get("contacts") or []
+        if directory.total is None:
+            total = (body.get("meta") or {}).get("total")
+            directory.total = int(total) if str(total or "").isdigit() else len(rows)
+        directory.rows += len(rows)
+        for row in rows:
+            if row.get("email"):
+                self._contacts.setdefault(email_key(str(row["email"])), str(row["id"]))
+        if rows:
+            directory.last_id = int(rows[-1]["id"])
+        if len(rows) < PAGE:
+            directory.done = True
 
     def remember_contact(self, email: str, contact_id: str) -> None:
         with self._lock:
@@ -346,6 +413,20 @@ class Resolver:
         if len(hits) > 1:
             raise Reject(f"{kind} {ref!r} is ambiguous ({len(hits)} match); use its id")
         raise Reject(f"unknown {kind} {ref!r} in this account")
+
+
+@dataclass
+class ContactDirectory:
+    """Progress through the destination's contact list (read at most once per run)."""
+
+    total: int | None = None  # meta.total of the first page
+    last_id: int = 0
+    rows: int = 0
+    requests: int = 0
+    done: bool = False
+
+    def pages(self) -> int:
+        return -(-(self.total or 0) // PAGE)
 
 
 def _row_with_id(rows: list[dict], ref: t.Any) -> str | None:

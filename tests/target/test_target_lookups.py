@@ -232,3 +232,53 @@ def test_links_announced_before_their_contacts_are_drained_after_them(
     order = [r["route"] for r in sb.requests(500) if r["method"] != "GET"]
     contact_write = next(i for i, r in enumerate(order) if "contact" in r.split("/")[1])
     assert contact_write < order.index("POST /accountContacts") < order.index("POST /deals")
+
+
+def contacts_by_id(sb: Sandbox) -> list[dict]:
+    return sorted(sb.dump("contacts"), key=lambda c: int(c["id"]))
+
+
+def test_many_contact_lookups_read_the_contact_list_once(sandbox_factory, tmp_path):
+    """120 account links by email on a 250-contact account: 9 single lookups, then the
+    contact list (3 pages) once, instead of 120 lookups."""
+    sb = sandbox_factory(token=TOKEN, contacts=250, import_delay_s=0.05)
+    contacts = contacts_by_id(sb)[:120]
+    account = create(api(sb), "accounts", "account", {"name": "Manyco"})["id"]
+    sb.reset_stats()
+    records = [
+        {"contact_email": c["email"].upper(), "account_name": "Manyco", "jobTitle": "Buyer"}
+        for c in contacts
+    ]
+    result = run_target(sb.api_url, stream_messages("account_contacts", records), tmp_path)
+
+    assert result.rejects == []
+    assert route_count(sb, "GET /contacts") == 9 + 3
+    links = {(str(x["contact"]), str(x["account"])) for x in sb.dump("accountContacts")}
+    assert {(str(c["id"]), str(account)) for c in contacts} <= links
+
+
+def test_contact_list_is_not_read_when_single_lookups_stay_cheaper(sandbox_factory):
+    """On a 2,000-contact account (20 pages) 15 lookups of contacts past the first page cost
+    15 GETs plus the one page that measured the account, never the whole list."""
+    sb = sandbox_factory(token=TOKEN, contacts=2000)
+    resolver = Resolver(api(sb), dry_run=False, logger=logging.getLogger("test"))
+    contacts = contacts_by_id(sb)[-15:]
+    sb.reset_stats()
+    assert [resolver.contact_id(c["email"]) for c in contacts] == [str(c["id"]) for c in contacts]
+    assert route_count(sb, "GET /contacts") == 15 + 1
+
+
+def test_contact_list_read_then_new_and_unknown_emails_still_ask_the_api(sandbox_factory):
+    sb = sandbox_factory(token=TOKEN, contacts=250)
+    client = api(sb)
+    resolver = Resolver(client, dry_run=False, logger=logging.getLogger("test"))
+    contacts = contacts_by_id(sb)
+    sb.reset_stats()
+    picked = contacts[::6]  # 42 contacts spread over all three pages
+    assert [resolver.contact_id(c["email"]) for c in picked] == [str(c["id"]) for c in picked]
+    assert route_count(sb, "GET /contacts") == 9 + 3
+
+    late = create(client, "contacts", "contact", {"email": "late@example.com"})
+    assert resolver.contact_id("Late@Example.com") == str(late["id"])
+    assert resolver.contact_id("nobody@example.com") is None
+    assert route_count(sb, "GET /contacts") == 9 + 3 + 2
