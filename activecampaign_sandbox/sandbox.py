@@ -127,7 +127,7 @@ class Sandbox:
         return self._srv().account.mutate(resource, fraction=fraction, ids=ids)
 
     def configure(self, **kw: Any) -> dict[str, Any]:
-        """Change rate, fail, latency_ms, stall_s or lost at run time."""
+        """Change rate, fail, latency_ms, stall_s, lost or activities_need_contact."""
         return self._srv().configure(**kw)
 
     def wait_imports(self, timeout: float = 10.0) -> bool:

@@ -179,6 +179,8 @@ class SandboxServer(ThreadingHTTPServer):
             self.stall_s = max(0.0, float(kw["stall_s"]))
         if "lost" in kw and kw["lost"] is not None:
             self.lost = min(1.0, max(0.0, float(kw["lost"])))
+        if "activities_need_contact" in kw and kw["activities_need_contact"] is not None:
+            self.account.activities_need_contact = bool(kw["activities_need_contact"])
         return self.config()
 
     def config(self) -> dict[str, Any]:
@@ -188,6 +190,7 @@ class SandboxServer(ThreadingHTTPServer):
             "fail": self.fail,
             "lost": self.lost,
             "stall_s": self.stall_s,
+            "activities_need_contact": self.account.activities_need_contact,
         }
 
     def next_seq(self) -> int:
@@ -433,7 +436,7 @@ def control(
         return Result(200, {"ids": touched})
     if sub == "config":
         if method == "POST":
-            keys = ("rate", "fail", "latency_ms", "stall_s", "lost")
+            keys = ("rate", "fail", "latency_ms", "stall_s", "lost", "activities_need_contact")
             kw = {k: data[k] for k in keys if k in data}
             return Result(200, srv.configure(**kw))
         return Result(200, srv.config())

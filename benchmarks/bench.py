@@ -178,8 +178,8 @@ class PeerTap(TapSide):
     def full_catalog_filter(self, sb: SandboxProc) -> Callable[[str], bool]:
         """Every peer stream whose first request the sandbox answers.
 
-        The peer aborts its whole run on any 4xx, so a stream the API refuses (e.g. `activities`
-        without a `contact` parameter, as the API documents) is deselected and reported.
+        The peer aborts its whole run on any 4xx, so a stream the API refuses (a plan without
+        the feature) is deselected and reported.
         """
         if sb.name not in self.unserved:
             refused: dict[str, str] = {}

@@ -405,7 +405,7 @@ def write_report(results: dict, path: Path) -> str:
             "Peer streams deselected because the sandbox refuses their request (the peer aborts "
             "its whole run on any 4xx): "
             + ", ".join(f"`{k}` ({v})" for k, v in sorted(unserved.items()))
-            + ". The API documents `contact` as required on `/activities`."
+            + "."
         )
     if changed:
         add("")

@@ -144,6 +144,10 @@ class ActiveCampaignStream(RESTStream[t.Any]):
     paginated: bool = True
     #: Contacts only: page by id ranges (id_greater/id_less + orders[id]=ASC).
     keyset: bool = False
+    #: First-page statuses (beyond 404/403) on which the stream is skipped with a warning
+    #: ending in ``skip_hint``, rather than failing the run.
+    skip_statuses: t.ClassVar[frozenset[int]] = frozenset()
+    skip_hint: str = ""
 
     schema = StreamSchema(SCHEMA_DIR)
 
@@ -442,16 +446,25 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             try:
                 first = self.fetch(context, paginator.current_value)
             except ApiError as exc:
-                if exc.status not in UNAVAILABLE:
-                    raise
-                # A feature the account's plan lacks answers 404 (or a lasting 403) on its
-                # first page: say so and go on with the other streams.
-                self.logger.warning(
-                    "'%s' is not available on this account (HTTP %s): skipped",
-                    self.name,
-                    exc.status,
-                )
-                return
+                if exc.status in UNAVAILABLE:
+                    # A feature the account's plan lacks answers 404 (or a lasting 403) on
+                    # its first page: say so and go on with the other streams.
+                    self.logger.warning(
+                        "'%s' is not available on this account (HTTP %s): skipped",
+                        self.name,
+                        exc.status,
+                    )
+                    return
+                if exc.status in self.skip_statuses:
+                    self.logger.warning(
+                        "'%s' was refused (HTTP %s: %s): skipped; %s",
+                        self.name,
+                        exc.status,
+                        exc,
+                        self.skip_hint,
+                    )
+                    return
+                raise
             counter.increment()
             yield from self._emit_page(first)
             if not isinstance(paginator, ActiveCampaignPaginator):

@@ -23,6 +23,7 @@ from singer_sdk.singerlib import RecordMessage
 from activecampaign_http import ApiClient, ApiError, AuthError, validate_api_url
 from activecampaign_http.settings import client_from_config, connection_properties
 from tap_activecampaign import streams as stream_modules
+from tap_activecampaign.streams.automations import ActivitiesStream, ContactActivitiesStream
 from tap_activecampaign.streams.custom_objects import (
     custom_object_definitions,
     custom_object_streams,
@@ -268,12 +269,13 @@ class TapActiveCampaign(Tap):
             ),
         ),
         th.Property(
-            "include_activities",
+            "activities_per_contact",
             th.BooleanType,
             default=False,
             description=(
-                "Add the activities stream. The API only lists activities per contact, so it "
-                "costs one request per contact and reads contacts in full; off by default."
+                "Read the activities stream one contact at a time (one request per contact, "
+                "contacts read in full) instead of as one account-wide feed. Only for an "
+                "account that refuses the account-wide read: the tap then says so and skips it."
             ),
         ),
         th.Property(
@@ -345,10 +347,14 @@ class TapActiveCampaign(Tap):
             if schemas is not None:
                 schemas.cancel()
             raise
+        # Two ways to read activities; the setting picks one of them as `activities`.
+        unused = (
+            ActivitiesStream
+            if self.config.get("activities_per_contact", False)
+            else ContactActivitiesStream
+        )
         found: list[ActiveCampaignStream] = [
-            cls(tap=self)
-            for cls in stream_modules.ALL
-            if cls.name != "activities" or self.config.get("include_activities", False)
+            cls(tap=self) for cls in stream_modules.ALL if cls is not unused
         ]
         if schemas is not None:
             try:

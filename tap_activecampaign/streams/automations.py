@@ -1,8 +1,9 @@
-"""Automations and the account-wide activity feed."""
+"""Automations, conversions and the activity feed."""
 
 from __future__ import annotations
 
 import typing as t
+from http import HTTPStatus
 
 from tap_activecampaign.client import ActiveCampaignStream
 from tap_activecampaign.streams.contacts import ContactsStream
@@ -21,22 +22,37 @@ class AutomationsStream(ActiveCampaignStream):
 
 
 class ActivitiesStream(ActiveCampaignStream):
-    """Contact activity feed, oldest first; server-side incremental on ``after``.
+    """The account's activity feed, oldest first; server-side incremental on ``after``.
 
-    The API requires ``contact``, so this is one request per contact: a child of
-    ``contacts``, discovered only with ``include_activities``. Activity does not touch a
-    contact's ``udate``, so the parent is then read in full (``ignore_parent_replication_key``).
-    One bookmark covers all contacts.
+    The reference's parameter table marks ``contact`` optional (its description calls it
+    required), so this reads the whole account in one paged feed. An account that refuses
+    that read (a 400 on the first page) gets a warning naming ``activities_per_contact``,
+    and the other streams go on.
     """
 
     name = "activities"
     path = "activities"
-    parent_stream_type = ContactsStream
-    ignore_parent_replication_key = True
-    state_partitioning_keys: t.ClassVar[list[str]] = []
     replication_key = "tstamp"
     server_filter_param = "after"
     extra_params = {"orders[tstamp]": "ASC"}
+    skip_statuses: t.ClassVar[frozenset[int]] = frozenset({HTTPStatus.BAD_REQUEST})
+    skip_hint = (
+        "the API wants a contact: set activities_per_contact to read activity one contact at a time"
+    )
+
+
+class ContactActivitiesStream(ActivitiesStream):
+    """``activities`` read one contact at a time (``activities_per_contact``).
+
+    For accounts that refuse the account-wide read: one request per contact, a child of
+    ``contacts``. Activity does not touch a contact's ``udate``, so the parent is then read
+    in full (``ignore_parent_replication_key``); one bookmark covers all contacts.
+    """
+
+    parent_stream_type = ContactsStream
+    ignore_parent_replication_key = True
+    state_partitioning_keys: t.ClassVar[list[str]] = []
+    skip_statuses: t.ClassVar[frozenset[int]] = frozenset()
 
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         """The contact whose activity to read."""

@@ -133,8 +133,30 @@ def test_deal_filters(sandbox: Sandbox) -> None:
     assert ids(got) == [d["id"] for d in deals if d["group"] == "2"]
 
 
-def test_activities_need_a_contact_and_filter_by_after(sandbox: Sandbox) -> None:
-    assert get(sandbox, "/activities").status_code == 400
+def test_activities_account_wide_filter_by_after_in_time_order(sandbox: Sandbox) -> None:
+    acts = sandbox.dump("activities")
+    got = read_all(sandbox, "/activities", "activities", {"orders[tstamp]": "ASC"})
+    assert sorted(ids(got)) == sorted(ids(acts))
+    stamps = [ts(a["tstamp"]) for a in got]
+    assert stamps == sorted(stamps)
+    after = stamps[len(stamps) // 2]
+    newer = read_all(sandbox, "/activities", "activities", {"after": after.isoformat()})
+    assert sorted(ids(newer)) == sorted(ids([a for a in acts if ts(a["tstamp"]) >= after]))
+    assert get(sandbox, "/activities", {"contact": "x"}).status_code == 400
+
+
+def test_activities_can_be_made_to_need_a_contact(sandbox_factory) -> None:
+    """The reference's other reading ("Required Contact ID"), switched on at run time."""
+    sb = sandbox_factory()
+    assert sb.configure(activities_need_contact=True)["activities_need_contact"] is True
+    refused = get(sb, "/activities")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["code"] == "field_missing"
+    contact = sb.dump("activities")[0]["contact"]
+    assert get(sb, "/activities", {"contact": contact}).status_code == 200
+
+
+def test_activities_of_one_contact_filter_by_after(sandbox: Sandbox) -> None:
     acts = sandbox.dump("activities")
     contact = next(
         a["contact"] for a in acts if sum(1 for b in acts if b["contact"] == a["contact"]) >= 2

@@ -18,6 +18,20 @@ RESOURCES = {
 }
 
 
+def ts(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def route_count(sb, route: str) -> int:
+    return int(sb.stats()["by_route"].get(route, 0))
+
+
+def bookmark_state(stream: str, key: str, value: dt.datetime) -> dict:
+    """A state as the tap writes it, with the bookmark at `value`."""
+    mark = value.astimezone(dt.UTC).isoformat()
+    return {"bookmarks": {stream: {"replication_key": key, "replication_key_value": mark}}}
+
+
 def test_incremental_emits_only_changed(sandbox_factory, run_tap) -> None:
     sb = sandbox_factory(seed=5, contacts=600)
     cfg = tap_config(sb)
@@ -72,10 +86,47 @@ def test_lookback_rereads_recent_changes(sandbox_factory, run_tap) -> None:
     assert bookmark(third) >= bookmark(second)
 
 
-def test_activities_per_contact_with_after(sandbox_factory, run_tap) -> None:
-    """Opt-in activities: every contact's activity once, then only newer ones (`after`)."""
+def test_activities_account_wide_with_after(sandbox_factory, run_tap) -> None:
+    """One feed for the account; from a bookmark, `after` sends only what is newer."""
+    sb = sandbox_factory(seed=12, contacts=400)
+    cfg = tap_config(sb)
+    acts = sorted(sb.dump("activities"), key=lambda a: (ts(a["tstamp"]), int(a["id"])))
+    assert len(acts) > 300  # several pages
+    sb.reset_stats()
+    first = run_tap(cfg, streams={"activities"})
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert sorted(first.ids("activities")) == sorted(str(a["id"]) for a in acts)
+    assert route_count(sb, "GET /activities") == math.ceil(len(acts) / 100)
+
+    # A bookmark at the 250th activity: only the later ones are asked for and emitted.
+    mark = ts(acts[249]["tstamp"])
+    newer = [str(a["id"]) for a in acts if ts(a["tstamp"]) > mark]
+    state = bookmark_state("activities", "tstamp", mark)
+    sb.reset_stats()
+    second = run_tap({**cfg, "lookback_window": 0}, streams={"activities"}, state=state)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert sorted(second.ids("activities")) == sorted(newer)
+    sent = [r for r in sb.requests() if r["path"].endswith("/activities")]
+    assert sent and all("after=" in r["query"] for r in sent)
+    assert len(sent) == math.ceil((len(acts) - 249) / 100)  # `after` is inclusive
+
+
+def test_activities_refused_account_wide_is_skipped_with_a_hint(sandbox_factory, run_tap) -> None:
+    """An account that wants a contact on /activities: the stream is skipped, not the run."""
     sb = sandbox_factory(seed=12, contacts=40)
-    cfg = tap_config(sb, include_activities=True)
+    sb.configure(activities_need_contact=True)
+    run = run_tap(tap_config(sb), streams={"activities", "tags"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert not run.records.get("activities")
+    assert sorted(run.ids("tags")) == sorted(str(t["id"]) for t in sb.dump("tags"))
+    assert "activities_per_contact" in run.stderr
+
+
+def test_activities_per_contact_with_after(sandbox_factory, run_tap) -> None:
+    """`activities_per_contact`: every contact's activity once, then only newer ones."""
+    sb = sandbox_factory(seed=12, contacts=40)
+    sb.configure(activities_need_contact=True)
+    cfg = tap_config(sb, activities_per_contact=True)
     first = run_tap(cfg, streams={"contacts", "activities"})
     assert first.returncode == 0, first.stderr[-2000:]
     want = sorted(str(r["id"]) for r in sb.dump("activities"))

@@ -10,7 +10,7 @@ from tap_helpers import tap_config
 
 from tap_activecampaign.streams import ALL
 
-PATHS = {cls.name: cls.path for cls in ALL if cls.name != "activities"}
+PATHS = {cls.name: cls.path for cls in ALL}  # activities: account-wide by default
 OFFSET_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$")
 
 
