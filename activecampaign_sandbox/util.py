@@ -10,6 +10,7 @@ import re
 import time
 import zlib
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 M64 = (1 << 64) - 1
 DAY_S = 86400
@@ -161,3 +162,54 @@ def parse_filter_bound(value: str) -> tuple[str, object] | None:
     if ts is None:
         return None
     return ("ts", ts)
+
+
+def list_row(name: str, stringid: str, cdate: str, **values: Any) -> dict[str, Any]:
+    """A `lists` row with the API's full shape: list settings at their defaults, then `values`
+    (sender details, notify addresses, udate, user, id, ...) in place."""
+    row: dict[str, Any] = {
+        "stringid": stringid,
+        "userid": "1",
+        "name": name,
+        "cdate": cdate,
+        "p_use_tracking": "1",
+        "p_use_analytics_read": "0",
+        "p_use_analytics_link": "0",
+        "p_use_twitter": "0",
+        "p_use_facebook": "0",
+        "p_embed_image": "1",
+        "p_use_captcha": "1",
+        "send_last_broadcast": "0",
+        "private": "0",
+        "analytics_domains": None,
+        "analytics_source": "",
+        "analytics_ua": "",
+        "twitter_token": "",
+        "twitter_token_secret": "",
+        "facebook_session": None,
+        "carboncopy": None,
+        "subscription_notify": None,
+        "unsubscription_notify": None,
+        "require_name": "0",
+        "get_unsubscribe_reason": "0",
+        "to_name": "Subscriber",
+        "optinoptout": "1",
+        "sender_name": "",
+        "sender_addr1": "",
+        "sender_addr2": "",
+        "sender_city": "",
+        "sender_state": "",
+        "sender_zip": "",
+        "sender_country": "",
+        "sender_phone": "",
+        "sender_url": "",
+        "sender_reminder": "",
+        "fulladdress": "",
+        "optinmessageid": "0",
+        "optoutconf": "0",
+        "deletestamp": None,
+        "udate": None,
+        "user": "1",
+    }
+    row.update(values)
+    return row

@@ -16,6 +16,7 @@ from .util import (
     fmt_naive_utc,
     fmt_offset,
     fmt_utc_z,
+    list_row,
     parse_ts,
 )
 
@@ -702,50 +703,20 @@ class Writes:
         if not name:
             raise missing("name")
         now = time.time()
-        rec = {
-            "stringid": sid(data.get("stringid")) or re.sub(r"[^a-z0-9]+", "-", name.lower()),
-            "userid": sid(data.get("user")) or "1",
-            "name": name,
-            "cdate": fmt_offset(now),
-            "p_use_tracking": "1",
-            "p_use_analytics_read": "0",
-            "p_use_analytics_link": "0",
-            "p_use_twitter": "0",
-            "p_use_facebook": "0",
-            "p_embed_image": "1",
-            "p_use_captcha": "1",
-            "send_last_broadcast": sid(data.get("send_last_broadcast")) or "0",
-            "private": "0",
-            "analytics_domains": None,
-            "analytics_source": "",
-            "analytics_ua": "",
-            "twitter_token": "",
-            "twitter_token_secret": "",
-            "facebook_session": None,
-            "carboncopy": data.get("carboncopy") or None,
-            "subscription_notify": data.get("subscription_notify") or None,
-            "unsubscription_notify": data.get("unsubscription_notify") or None,
-            "require_name": "0",
-            "get_unsubscribe_reason": "0",
-            "to_name": "Subscriber",
-            "optinoptout": "1",
-            "sender_name": "",
-            "sender_addr1": "",
-            "sender_addr2": "",
-            "sender_city": "",
-            "sender_state": "",
-            "sender_zip": "",
-            "sender_country": "",
-            "sender_phone": "",
-            "sender_url": sid(data.get("sender_url")),
-            "sender_reminder": sid(data.get("sender_reminder")),
-            "fulladdress": "",
-            "optinmessageid": "0",
-            "optoutconf": "0",
-            "deletestamp": None,
-            "udate": fmt_offset(now),
-            "user": sid(data.get("user")) or "1",
-        }
+        rec = list_row(
+            name,
+            sid(data.get("stringid")) or re.sub(r"[^a-z0-9]+", "-", name.lower()),
+            fmt_offset(now),
+            userid=sid(data.get("user")) or "1",
+            send_last_broadcast=sid(data.get("send_last_broadcast")) or "0",
+            carboncopy=data.get("carboncopy") or None,
+            subscription_notify=data.get("subscription_notify") or None,
+            unsubscription_notify=data.get("unsubscription_notify") or None,
+            sender_url=sid(data.get("sender_url")),
+            sender_reminder=sid(data.get("sender_reminder")),
+            udate=fmt_offset(now),
+            user=sid(data.get("user")) or "1",
+        )
         i = self.t("lists").insert(rec)
         return Result(200, {"list": self.render("lists", i)})
 

@@ -19,24 +19,30 @@ PEER = ("singer-io tap 1.3.1", "#d62728")
 BASE = ("baseline: one contact/sync per contact", "#d62728")
 
 
+def labelled_line(ax, xs: list, ys: list, label: str, color: str, value_format: str) -> None:
+    """One series with each point's value written above it (nothing if it has no points)."""
+    if not xs:
+        return
+    ax.plot(xs, ys, marker="o", color=color, label=label)
+    for x, y in zip(xs, ys, strict=True):
+        ax.annotate(
+            value_format.format(y),
+            (x, y),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+            fontsize=8,
+            color=color,
+        )
+
+
 def throughput(results: dict, out: Path) -> None:
     points = (results.get("sections", {}).get("latency") or {}).get("points") or []
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
     for who, (label, color) in (("ours", OURS), ("peer", PEER)):
         xs = [p["latency_ms"] for p in points if (p.get(who) or {}).get("sustained_rps")]
         ys = [p[who]["sustained_rps"] for p in points if (p.get(who) or {}).get("sustained_rps")]
-        if xs:
-            ax.plot(xs, ys, marker="o", color=color, label=label)
-            for x, y in zip(xs, ys, strict=True):
-                ax.annotate(
-                    f"{y:.0f}",
-                    (x, y),
-                    textcoords="offset points",
-                    xytext=(0, 6),
-                    ha="center",
-                    fontsize=8,
-                    color=color,
-                )
+        labelled_line(ax, xs, ys, label, color, "{:.0f}")
     ax.axhline(
         500, color="grey", linestyle="--", linewidth=1, label="ceiling: 5 req/s x 100 records"
     )
@@ -79,18 +85,7 @@ def memory(results: dict, out: Path) -> None:
         for who, (label, color) in sides:
             xs = [p["contacts"] for p in points if (p.get(who) or {}).get("maxrss_mb")]
             ys = [p[who]["maxrss_mb"] for p in points if (p.get(who) or {}).get("maxrss_mb")]
-            if xs:
-                ax.plot(xs, ys, marker="o", color=color, label=label)
-                for x, y in zip(xs, ys, strict=True):
-                    ax.annotate(
-                        f"{y:.0f} MB",
-                        (x, y),
-                        textcoords="offset points",
-                        xytext=(0, 6),
-                        ha="center",
-                        fontsize=8,
-                        color=color,
-                    )
+            labelled_line(ax, xs, ys, label, color, "{:.0f} MB")
         if points and title.startswith("Tap"):
             ax.axhline(200, color="grey", linestyle="--", linewidth=1, label="target: < 200 MB")
         ax.set_xscale("log")
