@@ -37,7 +37,8 @@ class ActivitiesStream(ActiveCampaignStream):
     extra_params = {"orders[tstamp]": "ASC"}
     skip_statuses: t.ClassVar[frozenset[int]] = frozenset({HTTPStatus.BAD_REQUEST})
     skip_hint = (
-        "the API wants a contact: set activities_per_contact to read activity one contact at a time"
+        "if it asks for a contact, set activities_per_contact to read activity one contact "
+        "at a time"
     )
 
 
