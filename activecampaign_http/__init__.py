@@ -11,6 +11,7 @@ from activecampaign_http.client import (
     RetriesExhaustedError,
 )
 from activecampaign_http.ratelimit import RateLimiter, get_rate_limiter
+from activecampaign_http.retry import RetryPolicy, poll
 from activecampaign_http.secrets import SecretFilter, install_secret_filter, redact
 from activecampaign_http.urls import validate_api_url
 
@@ -20,9 +21,11 @@ __all__ = [
     "AuthError",
     "RateLimiter",
     "RetriesExhaustedError",
+    "RetryPolicy",
     "SecretFilter",
     "get_rate_limiter",
     "install_secret_filter",
+    "poll",
     "redact",
     "validate_api_url",
 ]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
-import time
 import typing as t
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import orjson
@@ -17,17 +16,24 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 
 from activecampaign_http.ratelimit import get_rate_limiter
+from activecampaign_http.retry import (
+    FAILED,
+    FAILURE_STATUSES,
+    REFUSAL_STATUSES,
+    REFUSED,
+    Retry,
+    RetryPolicy,
+    parse_retry_after,
+)
 from activecampaign_http.secrets import install_secret_filter, redact
 from activecampaign_http.urls import validate_api_url
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 TRANSPORT_ERRORS = (
     requests.exceptions.ConnectionError,
     requests.exceptions.Timeout,
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-MAX_THROTTLES = 30  # 429s are the server pacing us, not failures: allow many
 BODY_EXCERPT = 500
 #: Digits mapped to "0", every other byte to " ": a run of 20 zeros in the result marks a
 #: possible integer beyond 64 bits, which orjson would turn into a float (see `loads`).
@@ -72,6 +78,19 @@ class RetriesExhaustedError(ApiError):
     """A retryable failure that outlasted every retry."""
 
 
+@dataclass
+class _Call:
+    """One logical request, across its attempts."""
+
+    method: str
+    path: str
+    url: str
+    params: t.Any
+    json_body: t.Any
+    allowed: frozenset[int]
+    auth_refusals: int = 0
+
+
 class ApiClient:
     """Thread-safe ActiveCampaign v3 client that stays inside the account's rate limit."""
 
@@ -95,9 +114,13 @@ class ApiClient:
         self.api_url = validate_api_url(api_url)
         self.limiter = get_rate_limiter(self.api_url, requests_per_second)
         self.request_timeout = request_timeout
-        self.max_retries = max_retries
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
+        self.policy = RetryPolicy(
+            self.limiter,
+            max_retries=max_retries,
+            backoff_base=backoff_base,
+            backoff_max=backoff_max,
+        )
+        self._send = self.policy.retrying(self._attempt, self._on_retry)
         self.logger = logger or logging.getLogger("activecampaign_http")
         self._token = api_token
         self._user_agent = user_agent
@@ -107,6 +130,15 @@ class ApiClient:
         self._auth_proven = False
         self._stats_lock = threading.Lock()
         self.stats = {"requests": 0, "retries": 0, "throttled": 0}
+
+    @property
+    def max_retries(self) -> int:
+        """Retries of a failed request (refusals, 429 and 503, have their own budget)."""
+        return self.policy.max_retries
+
+    @max_retries.setter
+    def max_retries(self, value: int) -> None:
+        self.policy.max_retries = value
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -162,21 +194,6 @@ class ApiClient:
         with self._stats_lock:
             self.stats[key] += 1
 
-    def _backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter, so parallel callers do not retry in lockstep."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2**attempt))
-        return random.uniform(ceiling / 2, ceiling)
-
-    @staticmethod
-    def retry_after(response: requests.Response) -> float | None:
-        value = response.headers.get("Retry-After")
-        if not value:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            return None
-
     @staticmethod
     def decode(response: requests.Response) -> t.Any:
         """The body as JSON when it is JSON, else text; empty bodies become None."""
@@ -202,7 +219,8 @@ class ApiClient:
         """Send one request, retrying what is transient; return a 2xx or an allowed status.
 
         JSON bodies are parsed inside the retry loop: a truncated body is a transient fault.
-        The parsed body is available as `response.ac_json`.
+        The parsed body is available as `response.ac_json`. What is retried, how often and
+        how long we wait is `self.policy` (activecampaign_http.retry).
         """
         if "json" in kwargs:
             json_body = kwargs.pop("json")
@@ -210,102 +228,96 @@ class ApiClient:
             raise TypeError(f"unexpected arguments: {sorted(kwargs)}")
         method = method.upper()
         url = self.url_for(path)
-        environment = self.environment(url)
-        allowed = set(ok_statuses)
-        failures = 0
-        throttles = 0
-        auth_refusals = 0
-        last_status: int | None = None
-        last_body: t.Any = None
-        while True:
-            self.limiter.acquire()
-            self._count("requests")
-            try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    timeout=self.request_timeout,
-                    stream=True,  # read in one go by `_parse`
-                    **environment,
-                )
-                body = self._parse(response)
-            except TRANSPORT_ERRORS as exc:
-                last_status, last_body = None, type(exc).__name__
-                failures += 1
-                if failures > self.max_retries:
-                    raise RetriesExhaustedError(
-                        None, method, path, last_body, f"gave up after {failures} attempts"
-                    ) from None
-                wait = self._backoff(failures - 1)
-                self.logger.warning(
-                    "%s %s failed (%s); retry %d/%d in %.1fs",
-                    method,
-                    path,
-                    type(exc).__name__,
-                    failures,
-                    self.max_retries,
-                    wait,
-                )
-                self._count("retries")
-                time.sleep(wait)
-                continue
+        call = _Call(method, path, url, params, json_body, frozenset(ok_statuses))
+        try:
+            return self._send(call)
+        except Retry as exc:
+            raise RetriesExhaustedError(exc.status, method, path, exc.body, exc.note) from None
 
-            status = response.status_code
-            if 200 <= status < 300 or status in allowed:
-                if 200 <= status < 300:
-                    self._auth_proven = True
-                response.ac_json = body  # type: ignore[attr-defined]
-                return response
-            last_status, last_body = status, body
-
-            if status == 429:
-                throttles += 1
-                self._count("throttled")
-                wait = self.retry_after(response)
-                wait = wait if wait is not None else self._backoff(min(throttles, 5))
-                self.limiter.pause(wait)
-                if throttles > MAX_THROTTLES:
-                    raise RetriesExhaustedError(status, method, path, body, "still rate limited")
-                self.logger.info("%s %s: 429, waiting %.1fs as asked", method, path, wait)
-                continue
-
-            if status in (401, 403):
-                auth_refusals += 1
-                if not self._auth_proven and auth_refusals > 1:
-                    raise AuthError(
-                        status,
-                        method,
-                        path,
-                        body,
-                        "the API token was refused; check api_token and api_url "
-                        "(Settings > Developer)",
-                    )
-                if status == 401:
-                    raise AuthError(status, method, path, body, "the API token was refused")
-                # ActiveCampaign answers the odd 403 under load once the token is known good.
-            elif status not in RETRYABLE_STATUSES:
-                raise ApiError(status, method, path, body)
-
-            failures += 1
-            if failures > self.max_retries:
-                raise RetriesExhaustedError(
-                    status, method, path, body, f"gave up after {failures} attempts"
-                )
-            wait = self.retry_after(response) or self._backoff(failures - 1)
-            self.logger.warning(
-                "%s %s: HTTP %d; retry %d/%d in %.1fs",
-                method,
-                path,
-                status,
-                failures,
-                self.max_retries,
-                wait,
+    def _attempt(self, call: _Call) -> requests.Response:
+        """One try: the answer, an ApiError to give the caller, or a `Retry` for the policy."""
+        sent_at = self.limiter.acquire()
+        self._count("requests")
+        try:
+            response = self.session.request(
+                call.method,
+                call.url,
+                params=call.params,
+                json=call.json_body,
+                timeout=self.request_timeout,
+                stream=True,  # read in one go by `_parse`
+                **self.environment(call.url),
             )
-            self._count("retries")
-            time.sleep(wait)
-        raise RetriesExhaustedError(last_status, method, path, last_body)  # pragma: no cover
+            body = self._parse(response)
+        except TRANSPORT_ERRORS as exc:
+            name = type(exc).__name__
+            raise Retry(FAILED, status=None, body=name, reason=f"failed ({name})") from None
+
+        status = response.status_code
+        if status in REFUSAL_STATUSES:
+            self._count("throttled")
+            raise Retry(
+                REFUSED,
+                status=status,
+                body=body,
+                reason=str(status),
+                retry_after=parse_retry_after(response.headers),
+                sent_at=sent_at,
+            )
+        self.limiter.answered()
+        if 200 <= status < 300 or status in call.allowed:
+            if 200 <= status < 300:
+                self._auth_proven = True
+            response.ac_json = body  # type: ignore[attr-defined]
+            return response
+        if status in (401, 403):
+            call.auth_refusals += 1
+            if not self._auth_proven and call.auth_refusals > 1:
+                raise AuthError(
+                    status,
+                    call.method,
+                    call.path,
+                    body,
+                    "the API token was refused; check api_token and api_url (Settings > Developer)",
+                )
+            if status == 401:
+                raise AuthError(status, call.method, call.path, body, "the API token was refused")
+            # ActiveCampaign answers the odd 403 under load once the token is known good.
+        elif status not in FAILURE_STATUSES:
+            raise ApiError(status, call.method, call.path, body)
+        raise Retry(
+            FAILED,
+            status=status,
+            body=body,
+            reason=f"HTTP {status}",
+            retry_after=parse_retry_after(response.headers),
+        )
+
+    def _on_retry(self, details: dict[str, t.Any]) -> None:
+        """backoff's on_backoff handler: log the retry (never the arguments) and count it."""
+        outcome: Retry = details["exception"]
+        call: _Call = details["args"][0]
+        if outcome.kind == REFUSED:
+            self.logger.info(
+                "%s %s: %s, waiting %.1fs as asked (pace now %.2f requests/s)",
+                call.method,
+                call.path,
+                outcome.reason,
+                details["wait"],
+                self.limiter.rate,
+            )
+            return
+        self._count("retries")
+        self.logger.warning(
+            "%s %s%s%s; retry %d/%d in %.1fs",
+            call.method,
+            call.path,
+            ": " if outcome.status is not None else " ",
+            outcome.reason,
+            outcome.attempt,
+            outcome.budget,
+            details["wait"],
+        )
 
     @staticmethod
     def _read(response: requests.Response) -> bytes:

@@ -23,6 +23,24 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=1)
     s.add_argument("--contacts", type=int, default=10000)
     s.add_argument("--rate", type=float, default=None, help="requests/second (off by default)")
+    s.add_argument(
+        "--rate-others",
+        type=float,
+        default=0.0,
+        help="requests/second the account's other integrations spend from the same --rate",
+    )
+    s.add_argument(
+        "--rate-penalty-s",
+        type=float,
+        default=0.0,
+        help="a request over --rate refuses the whole account this long (Retry-After)",
+    )
+    s.add_argument(
+        "--rate-503",
+        type=float,
+        default=0.0,
+        help="fraction of rate-limit refusals answered by a 503 page instead of a 429",
+    )
     s.add_argument("--latency-ms", type=float, default=0.0)
     s.add_argument("--fail", type=float, default=0.0, help="fraction of requests faulted")
     s.add_argument("--stall-s", type=float, default=2.5, help="length of a stall fault")
@@ -70,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         import_delay_s=args.import_delay_s,
         import_false_window_s=args.import_false_window_s,
         lost=args.lost,
+        rate_others=args.rate_others,
+        rate_penalty_s=args.rate_penalty_s,
+        rate_503=args.rate_503,
     )
     sb.start()
     print(sb.port, flush=True)

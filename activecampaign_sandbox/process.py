@@ -171,7 +171,8 @@ class SandboxProcess:
         self.control("POST", "stats/reset", {})
 
     def configure(self, **settings: Any) -> Any:
-        """Change rate, fail, latency_ms, stall_s or lost while it runs."""
+        """Change rate (and rate_others, rate_penalty_s, rate_503), fail, latency_ms, stall_s
+        or lost while it runs."""
         return self.control("POST", "config", settings)
 
     def mutate(self, resource: str, fraction: float) -> Any:

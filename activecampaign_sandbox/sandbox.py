@@ -27,6 +27,9 @@ class Sandbox:
         import_delay_s: float = 0.2,
         lost: float = 0.0,
         import_false_window_s: float = 0.5,
+        rate_others: float = 0.0,
+        rate_penalty_s: float = 0.0,
+        rate_503: float = 0.0,
     ) -> None:
         self.token = token
         self.seed = seed
@@ -39,6 +42,9 @@ class Sandbox:
             "fail": fail,
             "stall_s": stall_s,
             "lost": lost,
+            "rate_others": rate_others,
+            "rate_penalty_s": rate_penalty_s,
+            "rate_503": rate_503,
         }
         self.import_delay_s = import_delay_s
         self.import_false_window_s = import_false_window_s
@@ -127,7 +133,8 @@ class Sandbox:
         return self._srv().account.mutate(resource, fraction=fraction, ids=ids)
 
     def configure(self, **kw: Any) -> dict[str, Any]:
-        """Change rate, fail, latency_ms, stall_s, lost or activities_need_contact."""
+        """Change rate, rate_others, rate_penalty_s, rate_503, fail, latency_ms, stall_s, lost
+        or activities_need_contact."""
         return self._srv().configure(**kw)
 
     def wait_imports(self, timeout: float = 10.0) -> bool:

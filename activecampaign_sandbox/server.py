@@ -58,25 +58,48 @@ def dumps(obj: Any) -> bytes:
 
 
 class TokenBucket:
-    """One bucket for the whole account: capacity N requests, refilled at N per second."""
+    """One bucket for the whole account: capacity N requests, refilled at N per second.
 
-    def __init__(self, rate: float) -> None:
+    `others` is what the account's other integrations spend from the same bucket (requests/s,
+    taken as it refills), so less than N is left for us. With `penalty_s`, a request over the
+    limit refuses the whole account for that long: every request until then is refused, with
+    `Retry-After` saying how much of the penalty is left (the reference's example is 30 s).
+    """
+
+    def __init__(self, rate: float, others: float = 0.0, penalty_s: float = 0.0) -> None:
         self.rate = float(rate)
         self.capacity = max(1.0, float(rate))
         self.tokens = self.capacity
         self.t = time.monotonic()
         self.lock = threading.Lock()
+        self.others = 0.0
+        self.penalty_s = 0.0
+        self.refused_until = 0.0
+        self.tune(others=others, penalty_s=penalty_s)
+
+    def tune(self, others: float | None = None, penalty_s: float | None = None) -> None:
+        with self.lock:
+            if others is not None:
+                self.others = min(self.rate, max(0.0, float(others)))
+            if penalty_s is not None:
+                self.penalty_s = max(0.0, float(penalty_s))
 
     def take(self) -> tuple[bool, int, int]:
         """(allowed, remaining, retry_after_seconds)."""
         with self.lock:
             now = time.monotonic()
-            self.tokens = min(self.capacity, self.tokens + (now - self.t) * self.rate)
+            refill = (now - self.t) * (self.rate - self.others)
+            self.tokens = min(self.capacity, self.tokens + refill)
             self.t = now
+            if now < self.refused_until:
+                return False, 0, max(1, math.ceil(self.refused_until - now))
             if self.tokens >= 1.0:
                 self.tokens -= 1.0
                 return True, int(self.tokens), 0
-            wait = (1.0 - self.tokens) / self.rate
+            if self.penalty_s:
+                self.refused_until = now + self.penalty_s
+                return False, 0, max(1, math.ceil(self.penalty_s))
+            wait = (1.0 - self.tokens) / (self.rate - self.others or self.rate)
             return False, 0, max(1, math.ceil(wait))
 
 
@@ -116,6 +139,11 @@ class Stats:
             if code == 429:
                 self.rate_limited += 1
 
+    def limit_503(self) -> None:
+        """A 503 page served by the rate limit (counted with the 429s it stands for)."""
+        with self.lock:
+            self.rate_limited += 1
+
     def fault(self, kind: str) -> None:
         with self.lock:
             self.faults[kind] += 1
@@ -152,6 +180,9 @@ class SandboxServer(ThreadingHTTPServer):
         fail: float = 0.0,
         stall_s: float = 2.5,
         lost: float = 0.0,
+        rate_others: float = 0.0,
+        rate_penalty_s: float = 0.0,
+        rate_503: float = 0.0,
     ) -> None:
         super().__init__(addr, Handler)
         self.account = account
@@ -163,14 +194,35 @@ class SandboxServer(ThreadingHTTPServer):
         self.fail = 0.0
         self.lost = 0.0
         self.stall_s = stall_s
+        self.rate_others = 0.0
+        self.rate_penalty_s = 0.0
+        self.rate_503 = 0.0
         self._seq = 0
         self._seq_lock = threading.Lock()
-        self.configure(rate=rate, latency_ms=latency_ms, fail=fail, lost=lost)
+        self.configure(
+            rate=rate,
+            latency_ms=latency_ms,
+            fail=fail,
+            lost=lost,
+            rate_others=rate_others,
+            rate_penalty_s=rate_penalty_s,
+            rate_503=rate_503,
+        )
 
     def configure(self, **kw: Any) -> dict[str, Any]:
+        if kw.get("rate_others") is not None:
+            self.rate_others = max(0.0, float(kw["rate_others"]))
+        if kw.get("rate_penalty_s") is not None:
+            self.rate_penalty_s = max(0.0, float(kw["rate_penalty_s"]))
+        if kw.get("rate_503") is not None:
+            self.rate_503 = min(1.0, max(0.0, float(kw["rate_503"])))
         if "rate" in kw:
             r = kw["rate"]
-            self.limiter = TokenBucket(float(r)) if r else None
+            self.limiter = (
+                TokenBucket(float(r), self.rate_others, self.rate_penalty_s) if r else None
+            )
+        elif self.limiter is not None:
+            self.limiter.tune(others=self.rate_others, penalty_s=self.rate_penalty_s)
         if "latency_ms" in kw and kw["latency_ms"] is not None:
             self.latency_s = max(0.0, float(kw["latency_ms"])) / 1000.0
         if "fail" in kw and kw["fail"] is not None:
@@ -190,6 +242,9 @@ class SandboxServer(ThreadingHTTPServer):
             "fail": self.fail,
             "lost": self.lost,
             "stall_s": self.stall_s,
+            "rate_others": self.rate_others,
+            "rate_penalty_s": self.rate_penalty_s,
+            "rate_503": self.rate_503,
             "activities_need_contact": self.account.activities_need_contact,
         }
 
@@ -203,6 +258,12 @@ class SandboxServer(ThreadingHTTPServer):
         if self.lost <= 0:
             return False
         return (h1(self.seed, _FAULT_SALT + 2, seq) >> 11) / 9007199254740992.0 < self.lost
+
+    def pick_limit_503(self, seq: int) -> bool:
+        """Whether a refusal by the rate limit is a 503 page instead of the documented 429."""
+        if self.rate_503 <= 0:
+            return False
+        return (h1(self.seed, _FAULT_SALT + 3, seq) >> 11) / 9007199254740992.0 < self.rate_503
 
     def pick_fault(self, seq: int) -> str | None:
         if self.fail <= 0:
@@ -346,6 +407,11 @@ class Handler(BaseHTTPRequestHandler):
                 "RateLimit-Limit": str(int(srv.limiter.rate)),
                 "RateLimit-Remaining": str(remaining),
             }
+            if not ok and srv.pick_limit_503(seq):
+                srv.stats.limit_503()
+                done(503)
+                self._send(503, _HTML_503, "text/html")
+                return
             if not ok:
                 done(429)
                 extra["Retry-After"] = str(retry)
@@ -436,7 +502,17 @@ def control(
         return Result(200, {"ids": touched})
     if sub == "config":
         if method == "POST":
-            keys = ("rate", "fail", "latency_ms", "stall_s", "lost", "activities_need_contact")
+            keys = (
+                "rate",
+                "fail",
+                "latency_ms",
+                "stall_s",
+                "lost",
+                "activities_need_contact",
+                "rate_others",
+                "rate_penalty_s",
+                "rate_503",
+            )
             kw = {k: data[k] for k in keys if k in data}
             return Result(200, srv.configure(**kw))
         return Result(200, srv.config())

@@ -24,7 +24,7 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from activecampaign_http import ApiClient, ApiError, AuthError, RetriesExhaustedError
+from activecampaign_http import ApiClient, ApiError, AuthError, RetriesExhaustedError, poll
 from target_activecampaign.mapping import (
     MAX_IMPORT_CONTACTS,
     Reject,
@@ -253,40 +253,44 @@ class BulkImporter:
 
     # -- confirming --------------------------------------------------------------------------
 
+    def _import_state(self, pending: Pending) -> tuple[str, dict[str, t.Any]]:
+        """One `GET /import/info`: ("pending" | "done" | "failed", the answer)."""
+        try:
+            info = self.client.get_json("import/info", params={"batchId": pending.batch_id})
+        except FATAL:
+            raise
+        except ApiError as exc:  # the batch is unknown to the API: treat it as failed
+            info = {"status": "failed", "error": str(exc)}
+        self.stats["info_polls"] += 1
+        return import_done(info), info
+
     def _confirm(self, pending: Pending) -> None:
         wait = max(0.0, 1.0 - (time.monotonic() - pending.submitted_at))
         if wait:
             self._sleep(wait)  # the status reads `false` within a second of submitting
-        interval = self.poll_interval
-        deadline = time.monotonic() + self.import_timeout
-        while True:
-            try:
-                info = self.client.get_json("import/info", params={"batchId": pending.batch_id})
-            except FATAL:
-                raise
-            except ApiError as exc:  # the batch is unknown to the API: treat it as failed
-                info = {"status": "failed", "error": str(exc)}
-            self.stats["info_polls"] += 1
-            state = import_done(info)
-            if state == "pending" and time.monotonic() > deadline:
-                self.logger.warning(
-                    "import %s unfinished after %.0f s; writing its contacts one by one",
-                    pending.batch_id,
-                    self.import_timeout,
-                )
-                state, pending.attempt = "failed", 2
-            if state == "done":
-                break
-            if state == "failed":
-                if pending.attempt < 2:
-                    self.logger.warning("import %s ended %s; resubmitting", pending.batch_id, info)
-                    self._submit(pending.items, pending.attempt + 1)
-                    return
-                for item in pending.items:
-                    self._sync_one(item)
+        state, info = poll(
+            lambda: self._import_state(pending),
+            pending=lambda answer: answer[0] == "pending",
+            first=self.poll_interval,
+            growth=1.5,
+            ceiling=self.poll_max_interval,
+            timeout=self.import_timeout,
+        )
+        if state == "pending":
+            self.logger.warning(
+                "import %s unfinished after %.0f s; writing its contacts one by one",
+                pending.batch_id,
+                self.import_timeout,
+            )
+            state, pending.attempt = "failed", 2
+        if state == "failed":
+            if pending.attempt < 2:
+                self.logger.warning("import %s ended %s; resubmitting", pending.batch_id, info)
+                self._submit(pending.items, pending.attempt + 1)
                 return
-            self._sleep(interval)
-            interval = min(self.poll_max_interval, interval * 1.5)
+            for item in pending.items:
+                self._sync_one(item)
+            return
         failed = {email_key(str(e)) for e in (info.get("failure") or [])}
         for item in pending.items:
             if item.key in failed:

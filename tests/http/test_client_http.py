@@ -2,6 +2,7 @@
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -85,3 +86,41 @@ def test_token_never_logged_at_debug(sb, caplog):
         for offset in (0, 20, 40, 60):
             client.get_json("contacts", {"offset": offset})
     assert TOKEN not in caplog.text
+
+
+def test_a_503_at_the_limit_is_retried_like_a_429(sb):
+    sb.configure(rate=5, rate_503=1.0)
+    client = make_client(sb, requests_per_second=50, max_retries=0)
+    for _ in range(12):
+        client.get_json("tags", {"limit": 1})  # max_retries=0: only refusals may be retried
+    assert sb.stats()["by_status"].get("503", 0) >= 1
+    assert client.stats["throttled"] == sb.stats()["rate_limited"]
+    assert client.stats["retries"] == 0
+    assert client.limiter.rate < client.limiter.configured  # refused: slower from now on
+
+
+def test_a_long_retry_after_holds_back_every_thread(sb):
+    sb.configure(rate=5, rate_penalty_s=3)
+    client = make_client(sb, requests_per_second=50, backoff_base=0.5)
+    started = time.monotonic()
+    with ThreadPoolExecutor(4) as pool:
+        bodies = list(pool.map(lambda _: client.get_json("users/me"), range(9)))
+    assert all(body["user"] for body in bodies)
+    assert time.monotonic() - started >= 3.0  # the penalty was waited out
+    refused = sb.stats()["rate_limited"]
+    # the requests already in flight when the penalty began are refused; then nobody asks
+    # again until it is over
+    assert 1 <= refused <= 4
+    assert client.stats["throttled"] == refused
+
+
+def test_refused_by_a_shared_account_the_pace_drops_and_refusals_stay_few(sb):
+    """3/s for the account, 1/s of it spent by another integration, and we are set to 5/s."""
+    sb.configure(rate=3, rate_others=1)
+    client = make_client(sb, requests_per_second=5)
+    for _ in range(20):
+        client.get_json("tags", {"limit": 1})
+    refused = sb.stats()["rate_limited"]
+    assert refused >= 1
+    assert client.limiter.rate < 4  # still below the configured 5/s: recovery is gradual
+    assert refused <= 4  # at a constant 5/s about one request in four would be refused

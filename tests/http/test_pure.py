@@ -5,7 +5,16 @@ import logging
 
 import pytest
 
-from activecampaign_http import RateLimiter, get_rate_limiter, install_secret_filter, redact
+from activecampaign_http import (
+    RateLimiter,
+    RetryPolicy,
+    get_rate_limiter,
+    install_secret_filter,
+    poll,
+    redact,
+)
+from activecampaign_http.ratelimit import RECOVERY_S
+from activecampaign_http.retry import FAILED, REFUSED, Retry
 from activecampaign_http.urls import validate_api_url
 
 
@@ -84,3 +93,100 @@ def test_secret_never_reaches_a_log_line(caplog):
     assert secret not in caplog.text
     assert "***" in caplog.text
     assert redact(f"x{secret}y", {secret}) == "x***y"
+
+
+def test_a_refusal_halves_the_pace_once_and_answers_win_it_back_gradually():
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
+    in_flight = [limiter.acquire() for _ in range(3)]
+    assert limiter.refused(in_flight[0]) is True
+    assert limiter.rate == pytest.approx(2.5)
+    # the other requests sent before the cut were sent at the old pace: no second cut
+    assert not limiter.refused(in_flight[1]) and not limiter.refused(in_flight[2])
+    assert limiter.rate == pytest.approx(2.5)
+    clock.now += 1
+    assert limiter.refused(limiter.acquire()) is True  # refused again at the new pace
+    assert limiter.rate == pytest.approx(1.25)
+    started = clock.now
+    while limiter.rate < limiter.configured:
+        limiter.acquire()
+        limiter.answered()
+    # linear recovery: 5/60 requests/s more per second of answers, from 1.25 back to 5
+    assert clock.now - started == pytest.approx((5 - 1.25) / 5 * RECOVERY_S, rel=0.05)
+    assert limiter.rate == 5
+
+
+def test_the_pace_has_a_floor_and_a_lower_configured_rate_caps_it():
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
+    for _ in range(10):
+        clock.now += 1
+        limiter.refused(clock.now)
+    assert limiter.rate == pytest.approx(limiter.floor) and limiter.floor > 0
+    limiter.set_rate(2)
+    assert limiter.configured == 2 and limiter.rate <= 2
+
+
+def _waits(policy: RetryPolicy, outcomes: list[Retry]) -> list[float]:
+    """Drive the policy's backoff wait generator as backoff does; stop where it gives up."""
+    gen = policy.waits()
+    gen.send(None)
+    waits = []
+    for outcome in outcomes:
+        try:
+            waits.append(gen.send(outcome))
+        except StopIteration:
+            break
+    return waits
+
+
+def test_policy_honours_retry_after_holds_everyone_and_has_a_budget_per_kind():
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
+    policy = RetryPolicy(limiter, max_retries=2, max_refusals=3, backoff_base=1, backoff_max=4)
+    refused = Retry(REFUSED, status=429, body=None, reason="429", retry_after=30, sent_at=100)
+    failed = Retry(FAILED, status=502, body=None, reason="HTTP 502")
+    waits = _waits(policy, [refused, failed, failed, refused, refused, refused])
+    assert waits[0] == 30  # as asked, not jittered
+    assert limiter.reserve() == pytest.approx(30)  # and every caller of the account waits
+    assert limiter.rate == pytest.approx(2.5)
+    assert 0.5 <= waits[1] <= 1 and 1 <= waits[2] <= 2  # exponential, equal jitter
+    assert waits[3:] == [30, 30]
+    assert len(waits) == 5  # the 4th refusal is over the budget of 3
+    assert refused.note == "still rate limited"
+    assert len(_waits(policy, [failed] * 5)) == 2
+    assert failed.note == "gave up after 3 attempts"
+
+
+def test_policy_backs_off_a_refusal_that_names_no_wait():
+    limiter = RateLimiter(5)
+    policy = RetryPolicy(limiter, backoff_base=0.5, backoff_max=30)
+    page = Retry(REFUSED, status=503, body="<html>", reason="503", sent_at=limiter.acquire())
+    waits = _waits(policy, [page] * 7)
+    ceilings = [1, 2, 4, 8, 16, 16, 16]
+    assert all(c / 2 <= w <= c for w, c in zip(waits, ceilings, strict=True))
+
+
+def test_poll_waits_longer_each_time_and_gives_the_last_answer_on_timeout():
+    answers = iter(["pending", "pending", "done", "never"])
+    assert (
+        poll(
+            lambda: next(answers),
+            pending=lambda a: a == "pending",
+            first=0.01,
+            growth=1.5,
+            ceiling=0.02,
+            timeout=5,
+        )
+        == "done"
+    )
+    calls = []
+    last = poll(
+        lambda: calls.append(1) or "pending",
+        pending=lambda a: a == "pending",
+        first=0.01,
+        growth=2,
+        ceiling=0.05,
+        timeout=0.2,
+    )
+    assert last == "pending" and 3 <= len(calls) <= 25

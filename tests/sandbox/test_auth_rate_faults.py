@@ -219,3 +219,56 @@ def test_opt_in_lost_answer_applies_the_write(sandbox_factory: Callable[..., San
     sb.configure(lost=0)
     r = post(sb, "/contact/sync", {"contact": {"email": "lost@example.com"}})
     assert r.status_code == 200  # the retry finds the contact the lost answer created
+
+
+def test_rate_penalty_refuses_the_whole_account_until_it_ends(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sb = sandbox_factory(rate=5, rate_penalty_s=2)
+    s = client(sb)
+    codes = [s.get(sb.api_url + "/tags").status_code for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+    started = time.monotonic()
+    time.sleep(1.1)  # the bucket has refilled, but the penalty is not over
+    r = s.get(sb.api_url + "/users")
+    assert r.status_code == 429
+    assert 1 <= int(r.headers["Retry-After"]) <= 1 + 2 - (time.monotonic() - started)
+    assert r.headers["RateLimit-Remaining"] == "0"
+    time.sleep(max(0.0, 2.05 - (time.monotonic() - started)))
+    assert s.get(sb.api_url + "/users").status_code == 200
+    assert sb.stats()["rate_limited"] == 2
+    assert sb.configure(rate_penalty_s=0)["rate_penalty_s"] == 0
+
+
+def test_rate_503_answers_refusals_with_the_503_page(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sb = sandbox_factory(rate=5, rate_503=1.0)
+    s = client(sb)
+    answers = [s.get(sb.api_url + "/tags") for _ in range(8)]
+    assert [r.status_code for r in answers] == [200] * 5 + [503] * 3
+    for r in answers[5:]:
+        assert "text/html" in r.headers["Content-Type"]
+        assert "503 Service Temporarily Unavailable" in r.text
+        assert "Retry-After" not in r.headers
+    stats = sb.stats()
+    assert stats["rate_limited"] == 3  # refusals by the limit, whichever status they carry
+    assert stats["by_status"] == {"200": 5, "503": 3}
+    assert stats["faults"] == {}
+
+
+def test_rate_others_spend_part_of_the_account_limit(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
+    sb = sandbox_factory(rate=10, rate_others=6)
+    s = client(sb)
+    t0 = time.monotonic()
+    ok = 0
+    while time.monotonic() - t0 < 1.5:
+        ok += s.get(sb.api_url + "/users").status_code == 200
+    elapsed = time.monotonic() - t0
+    # the burst of 10, then only the 4/s the other integrations leave us
+    assert 10 <= ok <= 10 + 4 * elapsed + 1
+    assert sb.stats()["rate_limited"] > 0
+    config = requests.post(sb.base_url + "/__sandbox/config", json={"rate_others": 0}).json()
+    assert config["rate_others"] == 0 and config["rate"] == 10
