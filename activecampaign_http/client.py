@@ -264,7 +264,7 @@ class ApiClient:
                 retry_after=parse_retry_after(response.headers),
                 sent_at=sent_at,
             )
-        self.limiter.answered()
+        self.limiter.answered(sent_at)
         if 200 <= status < 300 or status in call.allowed:
             if 200 <= status < 300:
                 self._auth_proven = True

@@ -24,10 +24,12 @@ class RateLimiter:
 
     The account's limit is shared with every other integration of the account, so the pace we
     were configured with can be too fast through no fault of ours. `refused()` halves the pace
-    (once per refusal: the refusals of requests sent before the last cut were sent at the old
-    pace and say nothing new) and every answered request (`answered()`) gives some back, so the
-    pace climbs back linearly to the configured one over about `RECOVERY_S` seconds. Refusals
-    then stay a small fraction of the requests instead of a burst after every window.
+    and every answered request (`answered()`) gives some back, so the pace climbs back linearly
+    to the configured one over about `RECOVERY_S` seconds (AIMD). Refusals then stay a small
+    fraction of the requests instead of a burst after every window. One cut per episode: a
+    request sent before the last cut was sent at the old pace, and refusals with no answer
+    since the cut mean the server still wants quiet (the pause was too short), not that the
+    new pace is too fast.
     """
 
     def __init__(self, rate: float, clock=time.monotonic, sleep=time.sleep) -> None:
@@ -38,6 +40,9 @@ class RateLimiter:
         self._interval = 1.0 / self.rate
         self._next = 0.0
         self._cut_at = float("-inf")
+        self._answered_at = float("-inf")  # when the latest answered request was sent
+        self.streak = 0  # refusals since the last answer, account-wide
+        self._pauses = 0  # how many pauses so far: a slot taken before one is void
         self._lock = threading.Lock()
         self._clock = clock
         self._sleep = sleep
@@ -59,45 +64,58 @@ class RateLimiter:
             self.configured = float(rate)
             self._adopt(min(self.rate, self.configured))
 
-    def reserve(self) -> float:
-        """Claim the next slot and return how long the caller must wait for it."""
+    def _reserve(self) -> tuple[float, int]:
         with self._lock:
             now = self._clock()
             slot = max(now, self._next)
             self._next = slot + self._interval
-            return slot - now
+            return slot - now, self._pauses
+
+    def reserve(self) -> float:
+        """Claim the next slot and return how long the caller must wait for it."""
+        return self._reserve()[0]
 
     def acquire(self) -> float:
-        """Block until this caller may send one request; return the (clock) time it may."""
-        wait = self.reserve()
-        if wait > 0:
-            self._sleep(wait)
-        return self._clock()
+        """Block until this caller may send one request; return the (clock) time it may.
+
+        A caller already waiting for its slot when somebody is told to pause takes a new slot
+        after the pause: a Retry-After holds back every request, not only those to come.
+        """
+        while True:
+            wait, pauses = self._reserve()
+            if wait > 0:
+                self._sleep(wait)
+            with self._lock:
+                if self._pauses == pauses:
+                    return self._clock()
 
     def pause(self, seconds: float) -> None:
         """Hold every caller back for `seconds` from now (the server's Retry-After)."""
         with self._lock:
             self._next = max(self._next, self._clock() + seconds)
+            self._pauses += 1
 
-    def refused(self, sent_at: float) -> bool:
+    def refused(self, sent_at: float) -> int:
         """The account refused a request sent at `sent_at`: slow down, unless already done.
 
-        Returns whether the pace was cut.
+        Returns how many refusals in a row the account has had (for backing off when the
+        server does not say how long to wait).
         """
         with self._lock:
-            if sent_at <= self._cut_at:
-                return False
-            self._cut_at = self._clock()
-            self._adopt(self.rate * SLOWDOWN)
-            self.cuts += 1
-            return True
+            self.streak += 1
+            if sent_at > self._cut_at and self._answered_at >= self._cut_at:
+                self._cut_at = self._clock()
+                self._adopt(self.rate * SLOWDOWN)
+                self.cuts += 1
+            return self.streak
 
-    def answered(self) -> None:
-        """A request was answered (not refused): win back a little of the configured pace."""
-        if self.rate >= self.configured:
-            return
+    def answered(self, sent_at: float) -> None:
+        """A request sent at `sent_at` was answered: win back a little of the configured pace."""
         with self._lock:
-            self._adopt(self.rate + self.configured / (RECOVERY_S * self.rate))
+            self.streak = 0
+            self._answered_at = max(self._answered_at, sent_at)
+            if self.rate < self.configured:
+                self._adopt(self.rate + self.configured / (RECOVERY_S * self.rate))
 
 
 _limiters: dict[str, RateLimiter] = {}

@@ -75,11 +75,9 @@ def equal_jitter(ceiling: float) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def schedule(first: float, ceiling: float) -> Generator[float, None, None]:
-    """backoff's exponential schedule (first, 2 x first, ... up to ceiling), ready to `next`."""
-    gen = backoff.expo(base=2, factor=first, max_value=ceiling)
-    next(gen)  # backoff's generators start with a bare yield (for its `send(None)`)
-    return gen  # type: ignore[return-value]
+def exponential(n: int, first: float, ceiling: float) -> float:
+    """The n-th wait (from 1) of an exponential schedule: first, 2 x first, ... up to ceiling."""
+    return min(ceiling, first * 2 ** (n - 1))
 
 
 @dataclass
@@ -94,8 +92,6 @@ class RetryPolicy:
 
     def waits(self) -> Generator[float, Retry, None]:
         """The backoff wait generator of one request (its budgets are that request's)."""
-        failures = schedule(self.backoff_base, self.backoff_max)
-        refusals = schedule(self.backoff_base * 2, min(self.backoff_max, self.backoff_base * 32))
         spent = {FAILED: 0, REFUSED: 0}
         budget = {FAILED: self.max_retries, REFUSED: self.max_refusals}
         outcome = yield  # type: ignore[misc]
@@ -110,13 +106,18 @@ class RetryPolicy:
                 )
                 return
             if outcome.kind == REFUSED:
+                streak = self.limiter.refused(outcome.sent_at)
                 wait = outcome.retry_after
-                if wait is None:
-                    wait = equal_jitter(next(refusals))
-                self.limiter.refused(outcome.sent_at)
+                if wait is None:  # a 503 page: back off on the account's refusals in a row
+                    first = self.backoff_base * 2
+                    ceiling = min(self.backoff_max, self.backoff_base * 32)
+                    wait = equal_jitter(exponential(streak, first, ceiling))
                 self.limiter.pause(wait)  # every request of the account waits, not just this one
             else:
-                wait = outcome.retry_after or equal_jitter(next(failures))
+                first, ceiling = self.backoff_base, self.backoff_max
+                wait = outcome.retry_after or equal_jitter(
+                    exponential(outcome.attempt, first, ceiling)
+                )
             outcome = yield wait
 
     def retrying(

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import datagen
+from benchmarks import datagen, shared_limit
 from benchmarks.harness import (
     BENCH_DIR,
     PEER_TAP_REQUIREMENT,
@@ -306,6 +306,7 @@ class Bench:
             "load_contacts": n(10_000),
             "baseline_contacts": max(50, int(500 * scale)),
             "target_rss_large": n(100_000),
+            "shared_limit_contacts": max(1000, int(4000 * scale)),
         }
         self.results["sizes"] = self.sizes
 
@@ -518,6 +519,10 @@ class Bench:
             ]
         }
 
+    # the account allows less than our configured pace: today's client vs the new one
+    def shared_limit(self) -> dict:
+        return shared_limit.run(self.ours, self.sizes["shared_limit_contacts"])
+
     # 4: loading contacts at the rate limit, ours vs one contact per request
     def load(self) -> dict:
         n = self.sizes["load_contacts"]
@@ -642,6 +647,7 @@ def main() -> int:
     # (5: peak RSS only), which is paced by the API's bulk-import limit.
     bench.section("latency", bench.latency)
     bench.section("load", bench.load)
+    bench.section("shared_limit", bench.shared_limit)
     bench.section("memory", bench.memory)
     side = threading.Thread(
         target=bench.section, args=("target_memory", bench.target_large), daemon=True

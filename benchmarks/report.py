@@ -626,6 +626,8 @@ def write_report(results: dict, path: Path) -> str:
         "its memory does not grow with input; at 100,000 contacts it would need 100,000 "
         "requests)."
     )
+    if s.get("shared_limit"):
+        out.extend(shared_limit_lines(s["shared_limit"]))
     for title, key in (("Notes from this run", "notes"), ("RECORDS LOST", "lost")):
         if results.get(key):
             add("")
@@ -661,3 +663,43 @@ def target_points(load: dict, big: dict) -> list[dict]:
     for p in big.get("points") or []:
         points.append({**p, "how": "no rate limit"})
     return points
+
+
+def shared_limit_lines(section: dict) -> list[str]:
+    """The `shared_limit` section: refusals and throughput when the account allows less."""
+    share = section.get("account_rate", 0) - section.get("account_rate_others", 0)
+    lines = [
+        "",
+        f"### Sharing the account: it allows {fmt(section.get('account_rate'))} requests/s, "
+        f"another integration spends {fmt(section.get('account_rate_others'))}/s of them, "
+        f"our tap is configured at {fmt(section.get('configured_rps'))}/s",
+        "",
+        f"Contacts stream, {fmt(section.get('contacts'))} contacts (100 a request); what is left "
+        f"for us is {fmt(share)} requests/s, so the ceiling is {fmt(100 * share)} records/s. "
+        "*Today* is `activecampaign_http` before the shared retry policy (a 429 pauses the "
+        "account for its `Retry-After`, a 503 is an ordinary failure), *new* also halves the "
+        "pace on a refusal and wins it back over a minute of answers.",
+        "",
+    ]
+    t = Table(
+        "Scenario", "Client", "Requests", "Refused (429 / 503)", "Refused share", "Records/s",
+        "Wall s", "Exit",
+    )  # fmt: skip
+    for point in section.get("points") or []:
+        for who in ("today", "new"):
+            r = point.get(who)
+            if not r:
+                continue
+            t.add(
+                point.get("title"),
+                who,
+                fmt(r.get("requests")),
+                f"{fmt(r.get('refusals'))} ({fmt(r.get('refused_429'))} / "
+                f"{fmt(r.get('refused_503'))})",
+                pct(r.get("refusal_fraction"), 1),
+                fmt(r.get("records_per_s")),
+                fmt(r.get("wall_s"), 1),
+                r.get("exit_code"),
+            )
+    lines.append(t.text())
+    return lines

@@ -99,21 +99,42 @@ def test_a_refusal_halves_the_pace_once_and_answers_win_it_back_gradually():
     clock = FakeClock()
     limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
     in_flight = [limiter.acquire() for _ in range(3)]
-    assert limiter.refused(in_flight[0]) is True
+    assert limiter.refused(in_flight[0]) == 1
     assert limiter.rate == pytest.approx(2.5)
     # the other requests sent before the cut were sent at the old pace: no second cut
-    assert not limiter.refused(in_flight[1]) and not limiter.refused(in_flight[2])
-    assert limiter.rate == pytest.approx(2.5)
+    assert limiter.refused(in_flight[1]) == 2 and limiter.refused(in_flight[2]) == 3
+    assert limiter.rate == pytest.approx(2.5) and limiter.cuts == 1
     clock.now += 1
-    assert limiter.refused(limiter.acquire()) is True  # refused again at the new pace
-    assert limiter.rate == pytest.approx(1.25)
+    limiter.refused(limiter.acquire())  # refused again, but nothing answered since the cut:
+    assert limiter.cuts == 1  # the server still wants quiet, the new pace is not to blame
+    sent = limiter.acquire()
+    limiter.answered(sent)
+    assert limiter.streak == 0
+    assert limiter.refused(limiter.acquire()) == 1
+    assert limiter.cuts == 2  # refused at the new pace after an answer: slower again
+    rate = limiter.rate
+    assert rate == pytest.approx(1.25, rel=0.05)
     started = clock.now
     while limiter.rate < limiter.configured:
-        limiter.acquire()
-        limiter.answered()
+        limiter.answered(limiter.acquire())
     # linear recovery: 5/60 requests/s more per second of answers, from 1.25 back to 5
-    assert clock.now - started == pytest.approx((5 - 1.25) / 5 * RECOVERY_S, rel=0.05)
+    assert clock.now - started == pytest.approx((5 - rate) / 5 * RECOVERY_S, rel=0.05)
     assert limiter.rate == 5
+
+
+def test_a_pause_moves_the_slots_already_taken():
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+
+    def sleep_and_get_paused(seconds: float) -> None:
+        clock.sleep(seconds)
+        if clock.now < 110:
+            limiter.pause(10)  # someone else was told Retry-After while we waited
+
+    limiter._sleep = sleep_and_get_paused
+    sent = limiter.acquire()
+    assert sent >= 110
 
 
 def test_the_pace_has_a_floor_and_a_lower_configured_rate_caps_it():
@@ -121,8 +142,10 @@ def test_the_pace_has_a_floor_and_a_lower_configured_rate_caps_it():
     limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
     for _ in range(10):
         clock.now += 1
+        limiter.answered(clock.now)
+        clock.now += 1
         limiter.refused(clock.now)
-    assert limiter.rate == pytest.approx(limiter.floor) and limiter.floor > 0
+    assert 0 < limiter.floor <= limiter.rate < 2 * limiter.floor
     limiter.set_rate(2)
     assert limiter.configured == 2 and limiter.rate <= 2
 
@@ -159,10 +182,12 @@ def test_policy_honours_retry_after_holds_everyone_and_has_a_budget_per_kind():
 
 
 def test_policy_backs_off_a_refusal_that_names_no_wait():
-    limiter = RateLimiter(5)
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
     policy = RetryPolicy(limiter, backoff_base=0.5, backoff_max=30)
     page = Retry(REFUSED, status=503, body="<html>", reason="503", sent_at=limiter.acquire())
-    waits = _waits(policy, [page] * 7)
+    waits = _waits(policy, [page] * 4)
+    waits += _waits(policy, [page] * 3)  # another request: the account's streak goes on
     ceilings = [1, 2, 4, 8, 16, 16, 16]
     assert all(c / 2 <= w <= c for w, c in zip(waits, ceilings, strict=True))
 
