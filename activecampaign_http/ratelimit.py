@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 #: A refusal multiplies the pace by this (the multiplicative decrease of AIMD).
@@ -13,6 +17,57 @@ SLOWDOWN = 0.5
 RECOVERY_S = 60.0
 #: The pace never falls below configured / FLOOR_DIVISOR.
 FLOOR_DIVISOR = 20.0
+
+
+class SharedPause:
+    """A Retry-After told to one process of the account, seen by its others (tap and target).
+
+    Meltano runs the tap and the target as separate processes on the same account. A small file
+    in the temporary directory, named after the account (never the token) and the user, holds
+    the wall-clock time until which the account was told to wait; each process looks at it
+    (one `stat`) before every request and waits as well.
+    """
+
+    def __init__(self, account: str, directory: str | None = None) -> None:
+        digest = hashlib.sha256(account.encode()).hexdigest()[:16]
+        uid = getattr(os, "getuid", lambda: 0)()
+        self.path = Path(directory or tempfile.gettempdir()) / (
+            f"activecampaign-http-{uid}-{digest}.pause"
+        )
+        self._seen: tuple[int, int] | None = None
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_ino
+
+    def publish(self, until: float) -> None:
+        """Tell the account's other processes to wait until `until` (time.time())."""
+        if (self._read() or 0.0) >= until:
+            return  # another process already holds the account back longer
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.{threading.get_ident()}")
+        try:
+            tmp.write_text(f"{until:.3f}")
+            os.replace(tmp, self.path)
+        except OSError:
+            return  # an unwritable temp dir only costs the other processes one refusal
+        self._seen = self._stamp()
+
+    def news(self) -> float | None:
+        """The wall-clock time to wait until, if another process published one since we looked."""
+        stamp = self._stamp()
+        if stamp is None or stamp == self._seen:
+            return None
+        self._seen = stamp
+        return self._read()
+
+    def _read(self) -> float | None:
+        try:
+            return float(self.path.read_text())
+        except (OSError, ValueError):
+            return None
 
 
 class RateLimiter:
@@ -32,7 +87,13 @@ class RateLimiter:
     new pace is too fast.
     """
 
-    def __init__(self, rate: float, clock=time.monotonic, sleep=time.sleep) -> None:
+    def __init__(
+        self,
+        rate: float,
+        clock=time.monotonic,
+        sleep=time.sleep,
+        shared: SharedPause | None = None,
+    ) -> None:
         if rate <= 0:
             raise ValueError("requests_per_second must be positive")
         self.configured = float(rate)
@@ -46,6 +107,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._clock = clock
         self._sleep = sleep
+        self._shared = shared
         self.cuts = 0
 
     @property
@@ -81,19 +143,34 @@ class RateLimiter:
         A caller already waiting for its slot when somebody is told to pause takes a new slot
         after the pause: a Retry-After holds back every request, not only those to come.
         """
+        self._follow_shared()
         while True:
             wait, pauses = self._reserve()
             if wait > 0:
                 self._sleep(wait)
+                self._follow_shared()
             with self._lock:
                 if self._pauses == pauses:
                     return self._clock()
 
-    def pause(self, seconds: float) -> None:
-        """Hold every caller back for `seconds` from now (the server's Retry-After)."""
+    def _hold(self, seconds: float) -> None:
         with self._lock:
             self._next = max(self._next, self._clock() + seconds)
             self._pauses += 1
+
+    def _follow_shared(self) -> None:
+        if self._shared is None:
+            return
+        until = self._shared.news()
+        if until is not None and until > time.time():
+            self._hold(until - time.time())
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller back for `seconds` from now (the server's Retry-After), and the
+        account's other processes too."""
+        self._hold(seconds)
+        if self._shared is not None and seconds > 0:
+            self._shared.publish(time.time() + seconds)
 
     def refused(self, sent_at: float) -> int:
         """The account refused a request sent at `sent_at`: slow down, unless already done.
@@ -133,7 +210,7 @@ def get_rate_limiter(api_url: str, requests_per_second: float = 5.0) -> RateLimi
     with _registry_lock:
         limiter = _limiters.get(key)
         if limiter is None:
-            limiter = _limiters[key] = RateLimiter(requests_per_second)
+            limiter = _limiters[key] = RateLimiter(requests_per_second, shared=SharedPause(key))
         elif requests_per_second < limiter.configured:
             limiter.set_rate(requests_per_second)
         return limiter

@@ -1,6 +1,10 @@
 """The shared client against the sandbox over real HTTP: pacing, retries, auth, secrecy."""
 
+import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -124,3 +128,37 @@ def test_refused_by_a_shared_account_the_pace_drops_and_refusals_stay_few(sb):
     assert refused >= 1
     assert client.limiter.rate < 4  # still below the configured 5/s: recovery is gradual
     assert refused <= 4  # at a constant 5/s about one request in four would be refused
+
+
+OTHER_PROCESS = """
+import json, os, time
+from activecampaign_http import ApiClient
+client = ApiClient(os.environ["AC_URL"], os.environ["AC_TOKEN"], requests_per_second=50)
+started = time.monotonic()
+client.get_json("users/me")
+print(json.dumps({"waited": time.monotonic() - started, "throttled": client.stats["throttled"]}))
+"""
+
+
+def test_a_retry_after_told_to_one_process_holds_back_the_others(sb):
+    """The tap and the target are separate processes on one account: one penalty for both."""
+    sb.configure(rate=5, rate_penalty_s=4)
+    client = make_client(sb, requests_per_second=50)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(lambda: [client.get_json("users/me") for _ in range(6)])
+        while not sb.stats()["rate_limited"]:
+            time.sleep(0.01)
+        other = subprocess.run(
+            [sys.executable, "-c", OTHER_PROCESS],
+            env={**os.environ, "AC_URL": sb.api_url, "AC_TOKEN": sb.token},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        first.result()
+    seen = json.loads(other.stdout)
+    assert seen["throttled"] == 0  # it waited for the penalty instead of meeting it
+    assert seen["waited"] >= 1.0
+    assert sb.stats()["rate_limited"] == 1
+    assert TOKEN not in other.stderr
