@@ -48,7 +48,9 @@ def connection_properties(default_user_agent: str) -> list[th.Property]:
             title="Requests per second",
             description=(
                 "Request pace for the whole account (ActiveCampaign allows 5, shared by every "
-                "key). One limiter paces every stream, sink and thread of the run."
+                "key and every other integration of the account). One limiter paces every "
+                "stream, sink and thread of the run; a refusal (429 or 503) halves it, and it "
+                "climbs back over about a minute of answers."
             ),
         ),
         th.Property(
@@ -64,9 +66,10 @@ def connection_properties(default_user_agent: str) -> list[th.Property]:
             default=DEFAULT_RETRIES,
             title="Max retries",
             description=(
-                "Retries for a failed request (5xx, timeouts, dropped connections, truncated "
-                "bodies, 403 under load) with exponential backoff and jitter; 429s honour "
-                "Retry-After."
+                "Retries for a failed request (500, 502, 504, timeouts, dropped connections, "
+                "truncated bodies, 403 under load) with exponential backoff and jitter. Refusals "
+                "at the rate limit (429, 503) are not failures: they wait as long as Retry-After "
+                "asks, holding back the whole account, and slow its pace."
             ),
         ),
         th.Property(
