@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from activecampaign_sandbox import Sandbox
+from activecampaign_sandbox.process import SandboxProcess
 
 from .helpers import client, get, post
 
@@ -272,3 +273,11 @@ def test_rate_others_spend_part_of_the_account_limit(
     assert sb.stats()["rate_limited"] > 0
     config = requests.post(sb.base_url + "/__sandbox/config", json={"rate_others": 0}).json()
     assert config["rate_others"] == 0 and config["rate"] == 10
+
+
+def test_the_cli_takes_the_shared_limit_modes() -> None:
+    flags = ["--rate-others", "1", "--rate-penalty-s", "2", "--rate-503", "0.5"]
+    with SandboxProcess(20, rate=3, extra=flags) as proc:
+        config = proc.control("GET", "config")
+    assert (config["rate"], config["rate_others"]) == (3, 1)
+    assert (config["rate_penalty_s"], config["rate_503"]) == (2, 0.5)
