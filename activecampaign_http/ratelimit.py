@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ SLOWDOWN = 0.5
 RECOVERY_S = 60.0
 #: The pace never falls below configured / FLOOR_DIVISOR.
 FLOOR_DIVISOR = 20.0
+#: Seconds of answers that tell the pace the account let through lately.
+WINDOW_S = 10.0
 
 
 class SharedPause:
@@ -78,13 +81,17 @@ class RateLimiter:
     `pause()` lets one caller who was told `Retry-After` hold everybody back.
 
     The account's limit is shared with every other integration of the account, so the pace we
-    were configured with can be too fast through no fault of ours. `refused()` halves the pace
+    were configured with can be too fast through no fault of ours. `refused()` lowers the pace
     and every answered request (`answered()`) gives some back, so the pace climbs back linearly
     to the configured one over about `RECOVERY_S` seconds (AIMD). Refusals then stay a small
-    fraction of the requests instead of a burst after every window. One cut per episode: a
-    request sent before the last cut was sent at the old pace, and refusals with no answer
-    since the cut mean the server still wants quiet (the pause was too short), not that the
-    new pace is too fast.
+    fraction of the requests instead of a burst after every window.
+
+    A cut goes down to what the account let through over the last `WINDOW_S` (the answers a
+    second), but never below half the pace: when we were faster than our share, that is the
+    share; when we were answered at our own pace, the refusal came from another integration's
+    burst and the pace stays about where it was. One cut per episode: a request sent before the
+    last cut was sent at the old pace, and refusals with no answer since the cut mean the
+    server still wants quiet (the pause was too short), not that the new pace is too fast.
     """
 
     def __init__(
@@ -103,6 +110,7 @@ class RateLimiter:
         self._cut_at = float("-inf")
         self._answered_at = float("-inf")  # when the latest answered request was sent
         self.streak = 0  # refusals since the last answer, account-wide
+        self._answer_times: deque[float] = deque()  # within the last WINDOW_S
         self._pauses = 0  # how many pauses so far: a slot taken before one is void
         self._lock = threading.Lock()
         self._clock = clock
@@ -182,14 +190,25 @@ class RateLimiter:
             self.streak += 1
             if sent_at > self._cut_at and self._answered_at >= self._cut_at:
                 self._cut_at = self._clock()
-                self._adopt(self.rate * SLOWDOWN)
+                self._adopt(max(self.rate * SLOWDOWN, min(self.rate, self._achieved())))
                 self.cuts += 1
             return self.streak
+
+    def _achieved(self) -> float:
+        """Answers a second over the last WINDOW_S (0 while that is under a second long)."""
+        if not self._answer_times:
+            return 0.0
+        span = self._clock() - self._answer_times[0]
+        return len(self._answer_times) / span if span >= 1.0 else 0.0
 
     def answered(self, sent_at: float) -> None:
         """A request sent at `sent_at` was answered: win back a little of the configured pace."""
         with self._lock:
             self.streak = 0
+            now = self._clock()
+            self._answer_times.append(now)
+            while self._answer_times[0] < now - WINDOW_S:
+                self._answer_times.popleft()
             self._answered_at = max(self._answered_at, sent_at)
             if self.rate < self.configured:
                 self._adopt(self.rate + self.configured / (RECOVERY_S * self.rate))

@@ -49,8 +49,8 @@ def connection_properties(default_user_agent: str) -> list[th.Property]:
             description=(
                 "Request pace for the whole account (ActiveCampaign allows 5, shared by every "
                 "key and every other integration of the account). One limiter paces every "
-                "stream, sink and thread of the run; a refusal (429 or 503) halves it, and it "
-                "climbs back over about a minute of answers."
+                "stream, sink and thread of the run; a refusal (429 or 503) lowers it (at most "
+                "by half), and it climbs back over about a minute of answers."
             ),
         ),
         th.Property(

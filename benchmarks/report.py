@@ -677,8 +677,8 @@ def shared_limit_lines(section: dict) -> list[str]:
         f"Contacts stream, {fmt(section.get('contacts'))} contacts (100 a request); what is left "
         f"for us is {fmt(share)} requests/s, so the ceiling is {fmt(100 * share)} records/s. "
         "*Today* is `activecampaign_http` before the shared retry policy (a 429 pauses the "
-        "account for its `Retry-After`, a 503 is an ordinary failure), *new* also halves the "
-        "pace on a refusal and wins it back over a minute of answers.",
+        "account for its `Retry-After`, a 503 is an ordinary failure), *new* also lowers the "
+        "pace on a refusal (at most by half) and wins it back over a minute of answers.",
         "",
     ]
     t = Table(

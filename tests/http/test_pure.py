@@ -122,6 +122,22 @@ def test_a_refusal_halves_the_pace_once_and_answers_win_it_back_gradually():
     assert limiter.rate == 5
 
 
+def test_a_cut_goes_to_what_the_account_let_through_but_at_most_halves():
+    clock = FakeClock()
+    limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
+    for _ in range(50):  # answered at our own pace for 10 s: a neighbour's burst refused us
+        limiter.answered(limiter.acquire())
+    limiter.refused(limiter.acquire())
+    assert limiter.rate == pytest.approx(5, rel=0.05)
+    clock.now += 20
+    for n in range(50):  # now 1 in 5 requests is refused: about 4/s is left for us
+        sent = limiter.acquire()
+        if n % 5 < 4:
+            limiter.answered(sent)
+    limiter.refused(limiter.acquire())
+    assert limiter.rate == pytest.approx(4, rel=0.05)  # (with nothing let through: halved)
+
+
 def test_a_pause_moves_the_slots_already_taken():
     clock = FakeClock()
     limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
@@ -140,10 +156,10 @@ def test_a_pause_moves_the_slots_already_taken():
 def test_the_pace_has_a_floor_and_a_lower_configured_rate_caps_it():
     clock = FakeClock()
     limiter = RateLimiter(5, clock=clock, sleep=clock.sleep)
-    for _ in range(10):
-        clock.now += 1
+    for _ in range(10):  # refused again and again, with hardly anything answered
+        clock.now += 0.01
         limiter.answered(clock.now)
-        clock.now += 1
+        clock.now += 0.01
         limiter.refused(clock.now)
     assert 0 < limiter.floor <= limiter.rate < 2 * limiter.floor
     limiter.set_rate(2)
