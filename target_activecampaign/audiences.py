@@ -333,9 +333,21 @@ class Audiences:
             state.removed += 1
 
     def _unsubscribe(self, state: AudienceState, leaving: dict[str, str]) -> None:
-        """Status 2 through bulk imports (`unsubscribe`), confirmed like every import."""
-        ledger = RemovalLedger()
+        """Status 2: `POST /contactLists` each when that is cheap, else bulk `unsubscribe`."""
         main = self.importer
+        if len(leaving) <= main.sync_max_requests:
+            for key, contact_id in leaving.items():
+                body = {"list": state.target_id, "contact": contact_id, "status": 2}
+                try:
+                    self.client.request("POST", "contactLists", json={"contactList": body})
+                except FATAL:
+                    raise
+                except ApiError as exc:
+                    state.removal_failures.append({"email": key, "reason": str(exc)})
+                    continue
+                state.removed += 1
+            return
+        ledger = RemovalLedger()
         remover = BulkImporter(
             self.client,
             self.resolver,
@@ -397,6 +409,11 @@ class Audiences:
 
 class AudienceSink(ContactsSink):
     """An audience stream: contacts (sync_mode applies) that also join the tag or list."""
+
+    def setup(self) -> None:
+        """The stream was announced: even with no record it is a (empty) snapshot."""
+        super().setup()
+        self.run.audiences.state(self.stream_name)
 
     def write(self, records: list[dict]) -> None:
         self.run.audiences.prepare(self.stream_name)  # before any of its contacts is written
