@@ -14,9 +14,9 @@ from activecampaign_http import ApiClient
 from activecampaign_sandbox import Sandbox
 from target_activecampaign.audiences import (
     AudienceConfigError,
+    Audiences,
     AudienceSpec,
     AudienceState,
-    Audiences,
     parse_audiences,
     removal_refusal,
 )
