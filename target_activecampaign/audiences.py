@@ -314,7 +314,7 @@ class Audiences:
         for key, contact_id in leaving.items():
             try:
                 link_ids = state.links.get(contact_id)
-                if link_ids is None and not state.links_sideloaded:
+                if link_ids is None:  # not sideloaded (or not for this contact): ask
                     self.requests["link_reads"] += 1
                     body = self.client.get_json(f"contacts/{contact_id}/contactTags") or {}
                     link_ids = [

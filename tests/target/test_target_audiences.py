@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from target_helpers import TOKEN, run_target, stream_messages, to_lines, writes
 
 from activecampaign_http import ApiClient
@@ -113,17 +117,77 @@ def test_tag_mirror_leaves_exactly_the_streams_contacts_tagged(make_sandbox, tmp
     assert "POST /contact/sync" not in stats  # additions rode on the bulk import
 
 
+class SideloadingProxy:
+    """Forwards to a sandbox, adding `contactTags` to contacts pages asked `include=contactTags`.
+
+    Stands in for an account that honours the sideload until the sandbox serves it itself
+    (then the test below runs against the sandbox directly).
+    """
+
+    def __init__(self, sb: Sandbox) -> None:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                return
+
+            def forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                resp = requests.request(
+                    self.command, sb.base_url + self.path, data=body, headers=headers, timeout=30
+                )
+                content = resp.content
+                url = urlsplit(self.path)
+                include = parse_qs(url.query).get("include", [""])[0]
+                if url.path == "/api/3/contacts" and "contactTags" in include:
+                    page = resp.json()
+                    ids = {c["id"] for c in page.get("contacts", [])}
+                    page["contactTags"] = [
+                        link for link in sb.dump("contactTags") if link["contact"] in ids
+                    ]
+                    proxy.sideloaded_pages += 1
+                    content = json.dumps(page).encode()
+                self.send_response(resp.status_code)
+                self.send_header("Content-Type", resp.headers.get("Content-Type", "text/plain"))
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            do_GET = do_POST = do_PUT = do_DELETE = forward
+
+        self.sideloaded_pages = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.api_url = f"http://127.0.0.1:{self.server.server_address[1]}/api/3"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def test_tag_mirror_uses_sideloaded_link_ids_when_the_page_carries_them(make_sandbox, tmp_path):
     sb = make_sandbox()
-    if not sideloads_tag_links(sb):
-        pytest.skip("this sandbox does not sideload contactTags on GET /contacts (yet)")
-    seed(sb, tmp_path, 12, tags=range(12))
-    stream = [{"email": email(i)} for i in range(10)]
-    run_target(sb.api_url, stream_messages("vip_customers", stream), tmp_path, audiences=VIP)
-    assert tagged(sb) == {email(i) for i in range(10)}
+    seed(sb, tmp_path, 120, tags=range(120))  # two members pages
+    proxy = None if sideloads_tag_links(sb) else SideloadingProxy(sb)
+    stream = [{"email": email(i)} for i in range(3, 120)]
+    try:
+        result = run_target(
+            proxy.api_url if proxy else sb.api_url,
+            stream_messages("vip_customers", stream),
+            tmp_path,
+            audiences=VIP,
+        )
+    finally:
+        if proxy:
+            proxy.close()
+    assert tagged(sb) == {email(i) for i in range(3, 120)}
+    assert audience_summary(result)["vip_customers"]["removed"] == 3
     stats = sb.stats()["by_route"]
-    assert stats["DELETE /contactTags/{id}"] == 2
-    assert "GET /contacts/{id}/contactTags" not in stats
+    assert stats["DELETE /contactTags/{id}"] == 3
+    assert "GET /contacts/{id}/contactTags" not in stats  # the link ids came with the pages
+    assert proxy is None or proxy.sideloaded_pages == 2
 
 
 def test_the_link_ids_of_a_members_page_are_taken_for_the_audiences_tag_only():
