@@ -82,6 +82,16 @@ def parse_audiences(raw: t.Any) -> dict[str, AudienceSpec]:
     return specs
 
 
+def check_removal_fraction(value: t.Any) -> None:
+    """`audience_max_removal_fraction` must be a fraction: 0 (remove nobody) to 1 (no limit)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise AudienceConfigError(
+            f"setting 'audience_max_removal_fraction' must be a number from 0 to 1, not {value!r}"
+        )
+
+
 def removal_refusal(
     spec: AudienceSpec, members: int, removals: int, stream_contacts: int, max_fraction: float
 ) -> str | None:

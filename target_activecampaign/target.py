@@ -21,6 +21,7 @@ from target_activecampaign.audiences import (
     DEFAULT_MAX_REMOVAL_FRACTION,
     Audiences,
     AudienceSink,
+    check_removal_fraction,
     parse_audiences,
 )
 from target_activecampaign.importer import BulkImporter
@@ -243,7 +244,7 @@ class TargetActiveCampaign(Target):
             th.ObjectType(
                 additional_properties=th.ObjectType(
                     th.Property("tag", th.StringType),
-                    th.Property("list", th.StringType),
+                    th.Property("list", th.CustomType({"type": ["string", "integer"]})),
                     th.Property("mode", th.StringType, allowed_values=list(AUDIENCE_MODES)),
                 )
             ),
@@ -279,6 +280,7 @@ class TargetActiveCampaign(Target):
         self._finished = False
         self.final_pass = False
         self.audience_specs = parse_audiences(self.config.get("audiences"))  # bad: stop now
+        check_removal_fraction(self.config.get("audience_max_removal_fraction"))
         if isinstance(self.message_reader, LineNumberReader):
             self.message_reader.on_bad_line = self._stop_cleanly
 

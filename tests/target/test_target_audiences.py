@@ -21,6 +21,7 @@ from target_activecampaign.audiences import (
     Audiences,
     AudienceSpec,
     AudienceState,
+    check_removal_fraction,
     parse_audiences,
     removal_refusal,
 )
@@ -252,7 +253,7 @@ def test_a_list_named_by_id_and_an_unknown_list(make_sandbox, tmp_path):
         sb.api_url,
         stream_messages("newsletter", [{"email": email(i)} for i in range(1, 4)]),
         tmp_path,
-        audiences={"newsletter": {"list": list_id, "mode": "mirror"}},
+        audiences={"newsletter": {"list": int(list_id), "mode": "mirror"}},
         audience_max_removal_fraction=0.5,
     )
     assert on_list(sb)[email(0)] == "2"
@@ -472,3 +473,10 @@ def test_the_guard_rule():
     assert "would remove 3 of 10" in (removal_refusal(spec, 10, 3, 7, 0.2) or "")
     assert "carried no contact" in (removal_refusal(spec, 10, 10, 0, 1.0) or "")
     assert removal_refusal(spec, 0, 0, 0, 0.2) is None
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, "0.2"])
+def test_the_removal_fraction_must_be_a_fraction(value):
+    with pytest.raises(AudienceConfigError, match="from 0 to 1"):
+        check_removal_fraction(value)
+    check_removal_fraction(0.5)
