@@ -121,6 +121,8 @@ class AudienceState:
     members: dict[str, str] | None = None  # email key -> contact id, read before any write
     links: dict[str, list[str]] = field(default_factory=dict)  # contact id -> link ids (tags)
     links_sideloaded: bool = False  # every members page carried `contactTags`
+    unsubscribed: set[str] | None = None  # email keys that left the list (lists only)
+    prepared: bool = False
     named: set[str] = field(default_factory=set)  # email keys of the stream's valid records
     sent: set[str] = field(default_factory=set)  # handed to the importer (or would be)
     confirmed: set[str] = field(default_factory=set)  # written, tag/subscription included
@@ -184,8 +186,9 @@ class Audiences:
     def prepare(self, stream: str) -> AudienceState:
         """Resolve the tag/list and, for a mirror, read its current members (once)."""
         state = self.state(stream)
-        if state.members is not None or (state.spec.mode == ADD and state.target_id):
+        if state.prepared:
             return state
+        state.prepared = True
         spec = state.spec
         if spec.kind == "list":
             try:
@@ -201,51 +204,33 @@ class Audiences:
             self._read_members(state)
             for key, contact_id in (state.members or {}).items():
                 self.resolver.remember_contact(key, contact_id)
+        if spec.kind == "list" and state.unsubscribed is None:
+            self._read_unsubscribed(state)
         return state
 
     def _read_members(self, state: AudienceState) -> None:
+        """Members now, by ascending id; a tag's link ids too when the pages sideload them."""
         state.members = {}
         if state.target_id is None:
             return
         spec = state.spec
-        base: dict[str, t.Any] = {"orders[id]": "ASC", "limit": PAGE}
         if spec.kind == "tag":
-            base["tagid"] = state.target_id
-            base["include"] = "contactTags"
+            base = {"tagid": state.target_id, "include": "contactTags"}
         else:
-            base.update({"listid": state.target_id, "status": 1})
+            base = {"listid": state.target_id, "status": 1}
         sideloaded = spec.kind == "tag"
-        last_id, read, total, pages = 0, 0, None, 0
-        while True:
-            params = {**base, **({"id_greater": last_id} if last_id else {})}
-            resp = self.client.request("GET", "contacts", params=params, ok_statuses=(400,))
-            self.requests["member_pages"] += 1
+        pages = 0
+        for body in self._contact_pages(base):
             pages += 1
-            if resp.status_code == 400 and "include" in base:
-                base.pop("include")  # an account that refuses the sideload: read without it
-                sideloaded = False
-                continue
-            if resp.status_code >= 300:
-                raise ApiError(resp.status_code, "GET", "contacts", resp.ac_json)
-            body = resp.ac_json or {}
-            rows = body.get("contacts") or []
-            if total is None:
-                meta_total = (body.get("meta") or {}).get("total")
-                total = int(meta_total) if str(meta_total or "").isdigit() else None
-            for row in rows:
+            for row in body.get("contacts") or []:
                 if row.get("email"):
                     state.members[email_key(str(row["email"]))] = str(row["id"])
             if spec.kind == "tag":
                 links = body.get("contactTags")
                 if isinstance(links, list):
                     self._note_links(state, links)
-                elif rows:
+                elif body.get("contacts"):
                     sideloaded = False
-            read += len(rows)
-            if rows:
-                last_id = int(rows[-1]["id"])
-            if len(rows) < PAGE or (total is not None and read >= total):
-                break
         state.links_sideloaded = sideloaded
         self.logger.info(
             "%s: %d current member(s) read in %d request(s)%s",
@@ -254,6 +239,42 @@ class Audiences:
             pages,
             " (tag links sideloaded)" if sideloaded and spec.kind == "tag" else "",
         )
+
+    def _read_unsubscribed(self, state: AudienceState) -> None:
+        """Who left the list: a bulk import never subscribes them again (the API's rule)."""
+        state.unsubscribed = set()
+        for body in self._contact_pages({"listid": state.target_id, "status": 2}):
+            for row in body.get("contacts") or []:
+                if row.get("email"):
+                    state.unsubscribed.add(email_key(str(row["email"])))
+
+    def _contact_pages(self, filters: dict[str, t.Any]) -> t.Iterator[dict]:
+        """`GET /contacts` pages for these filters, 100 each, keyset by id (documented fast path).
+
+        An account that refuses `include` is asked again without it.
+        """
+        base = {**filters, "orders[id]": "ASC", "limit": PAGE}
+        last_id, read, total = 0, 0, None
+        while True:
+            params = {**base, **({"id_greater": last_id} if last_id else {})}
+            resp = self.client.request("GET", "contacts", params=params, ok_statuses=(400,))
+            self.requests["member_pages"] += 1
+            if resp.status_code == 400 and "include" in base:
+                base.pop("include")
+                continue
+            if resp.status_code >= 300:
+                raise ApiError(resp.status_code, "GET", "contacts", resp.ac_json)
+            body = resp.ac_json or {}
+            rows = body.get("contacts") or []
+            if total is None:
+                meta_total = (body.get("meta") or {}).get("total")
+                total = int(meta_total) if str(meta_total or "").isdigit() else None
+            yield body
+            read += len(rows)
+            if rows:
+                last_id = int(rows[-1]["id"])
+            if len(rows) < PAGE or (total is not None and read >= total):
+                return
 
     @staticmethod
     def _note_links(state: AudienceState, links: list[t.Any]) -> None:
@@ -293,6 +314,14 @@ class Audiences:
         """After every import is confirmed: remove from each mirror whom its stream left out."""
         for stream in list(self.states):
             state = self.states[stream]
+            left = state.sent & (state.unsubscribed or set())
+            if left:
+                self.logger.warning(
+                    "%s: %d contact(s) of the stream had unsubscribed from the list; an import "
+                    "never subscribes them again (ActiveCampaign's rule), so they stay out",
+                    state.spec.describe(),
+                    len(left),
+                )
             if state.spec.mode != MIRROR or state.finished:
                 continue
             state.finished = True
@@ -401,7 +430,11 @@ class Audiences:
             row["records"] = sum(
                 counts.get(k, 0) for k in ("written", "would_write", "skipped", "rejected")
             )
+            stayed_out = joined & (state.unsubscribed or set())
+            joined = joined - stayed_out
             row["added"] = len(joined - set(before)) if before is not None else len(joined)
+            if spec.kind == "list":
+                row["not_resubscribed"] = len(stayed_out)
             if before is not None:
                 row["already_members"] = len(joined & set(before))
                 row["members_before"] = len(before)

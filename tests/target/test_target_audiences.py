@@ -270,6 +270,24 @@ def test_a_list_named_by_id_and_an_unknown_list(make_sandbox, tmp_path):
     assert writes(sb.stats()) == {}
 
 
+def test_a_contact_who_left_the_list_is_reported_not_resubscribed(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    seed(sb, tmp_path, 6, lists=range(6))
+    leaver = [{"email": email(0), "unsubscribe_lists": ["Newsletter"]}]
+    run_target(sb.api_url, stream_messages("contacts", leaver), tmp_path)
+    assert on_list(sb)[email(0)] == "2"
+    result = run_target(
+        sb.api_url,
+        stream_messages("newsletter", [{"email": email(i)} for i in range(6)]),
+        tmp_path,
+        audiences={"newsletter": {"list": "Newsletter", "mode": "mirror"}},
+    )
+    assert on_list(sb)[email(0)] == "2"  # an import never subscribes a leaver again
+    summary = audience_summary(result)["newsletter"]
+    assert (summary["added"], summary["not_resubscribed"], summary["removed"]) == (0, 1, 0)
+    assert summary["already_members"] == 5
+
+
 # -- add ---------------------------------------------------------------------------------------
 
 
