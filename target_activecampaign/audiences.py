@@ -450,6 +450,29 @@ class Audiences:
         return out
 
 
+def summary_line(stream: str, row: t.Mapping[str, t.Any], dry_run: bool) -> str:
+    """One readable line per audience for the log (the Summary JSON has every count)."""
+    kind = "tag" if "tag" in row else "list"
+    head = f"Audience '{stream}' ({kind} {row.get(kind)!r}, {row.get('mode')})"
+    if "records" not in row:
+        return f"{head}: {row.get('note')}"
+    would = "would be " if dry_run else ""
+    parts = [
+        f"{row['records']} record(s)",
+        f"{row['added']} {would}added",
+        f"{row['removed']} {would}removed",
+        f"{row['skipped']} skipped by sync_mode",
+        f"{row['rejected']} rejected",
+    ]
+    if row.get("not_resubscribed"):
+        parts.append(f"{row['not_resubscribed']} not re-subscribed")
+    if row.get("removal_failed"):
+        parts.append(f"{row['removal_failed']} removal(s) failed")
+    if row.get("refused"):
+        parts.append("removals REFUSED by the guard")
+    return f"{head}: " + ", ".join(parts)
+
+
 class AudienceSink(ContactsSink):
     """An audience stream: contacts (sync_mode applies) that also join the tag or list."""
 

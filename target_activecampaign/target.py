@@ -23,6 +23,7 @@ from target_activecampaign.audiences import (
     AudienceSink,
     check_removal_fraction,
     parse_audiences,
+    summary_line,
 )
 from target_activecampaign.importer import BulkImporter
 from target_activecampaign.mapping import (
@@ -450,6 +451,8 @@ class TargetActiveCampaign(Target):
         summary["sync_mode"] = run.sync.mode
         if run.audiences.specs:
             summary["audiences"] = run.audiences.summary(run.ledger)
+            for stream, row in summary["audiences"].items():
+                self.logger.info("%s", summary_line(stream, row, run.dry_run))
         self.logger.info("Summary: %s", json.dumps(summary, sort_keys=True))
         if run.ledger.rejected:
             self.logger.warning(

@@ -346,6 +346,10 @@ def test_the_guard_refuses_a_large_removal_and_exits_non_zero(make_sandbox, tmp_
     assert "would remove 3 of 10 current members (30%)" in proc.stderr
     assert "audience_max_removal_fraction 0.2; nothing removed" in proc.stderr
     assert tagged(sb) == {email(i) for i in range(10)} | {"newcomer@example.com"}  # adds kept
+    assert (
+        "Audience 'vip_customers' (tag 'VIP', mirror): 8 record(s), 1 added, 0 removed, "
+        "0 skipped by sync_mode, 0 rejected, removals REFUSED by the guard"
+    ) in proc.stderr
     assert "DELETE /contactTags/{id}" not in writes(sb.stats())
     assert TOKEN not in proc.stderr
 
