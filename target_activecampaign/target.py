@@ -464,6 +464,13 @@ class TargetActiveCampaign(Target):
         return self._run.audiences.refused if self._run is not None else []
 
     @property
+    def removal_failures(self) -> int:
+        """Audience removals the API refused (reported like rejects: exit 2)."""
+        if self._run is None:
+            return 0
+        return sum(len(s.removal_failures) for s in self._run.audiences.states.values())
+
+    @property
     def rejected_count(self) -> int:
         return self._run.ledger.rejected if self._run is not None else 0
 
@@ -486,7 +493,8 @@ class TargetActiveCampaign(Target):
         target.listen(file_input)
         if target.audience_refusals:
             sys.exit(EXIT_AUDIENCE_GUARD)
-        if target.rejected_count and target.config.get("fail_on_reject", True):
+        failed = target.rejected_count or target.removal_failures
+        if failed and target.config.get("fail_on_reject", True):
             sys.exit(EXIT_REJECTS)
 
 

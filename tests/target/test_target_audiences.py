@@ -125,7 +125,7 @@ class SideloadingProxy:
     (then the test below runs against the sandbox directly).
     """
 
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: Sandbox, refuse_deletes: bool = False) -> None:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -135,6 +135,14 @@ class SideloadingProxy:
             def forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
+                if refuse_deletes and self.command == "DELETE":
+                    refusal = json.dumps({"errors": [{"title": "Not allowed"}]}).encode()
+                    self.send_response(400)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(refusal)))
+                    self.end_headers()
+                    self.wfile.write(refusal)
+                    return
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 resp = requests.request(
                     self.command, sb.base_url + self.path, data=body, headers=headers, timeout=30
@@ -189,6 +197,27 @@ def test_tag_mirror_uses_sideloaded_link_ids_when_the_page_carries_them(make_san
     assert stats["DELETE /contactTags/{id}"] == 3
     assert "GET /contacts/{id}/contactTags" not in stats  # the link ids came with the pages
     assert proxy is None or proxy.sideloaded_pages == 2
+
+
+def test_removals_the_api_refuses_are_reported_and_fail_the_run(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    seed(sb, tmp_path, 10, tags=range(10))
+    proxy = SideloadingProxy(sb, refuse_deletes=True)
+    try:
+        result = run_target(
+            proxy.api_url,
+            stream_messages("vip_customers", [{"email": email(i)} for i in range(1, 10)]),
+            tmp_path,
+            audiences=VIP,
+        )
+    finally:
+        proxy.close()
+    summary = audience_summary(result)["vip_customers"]
+    assert (summary["removed"], summary["removal_failed"]) == (0, 1)
+    assert summary["removal_failures"][0]["email"] == email(0)
+    assert "Not allowed" in summary["removal_failures"][0]["reason"]
+    assert result.target.removal_failures == 1  # exit 2, as for rejects
+    assert email(0) in tagged(sb)
 
 
 def test_the_link_ids_of_a_members_page_are_taken_for_the_audiences_tag_only():
