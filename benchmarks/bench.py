@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import datagen
+from benchmarks import audience, datagen
 from benchmarks.harness import (
     BENCH_DIR,
     PEER_TAP_REQUIREMENT,
@@ -642,6 +642,7 @@ def main() -> int:
     # (5: peak RSS only), which is paced by the API's bulk-import limit.
     bench.section("latency", bench.latency)
     bench.section("load", bench.load)
+    bench.section("audience", lambda: audience.measure(bench.scale))  # tag mirror at --rate 5
     bench.section("memory", bench.memory)
     side = threading.Thread(
         target=bench.section, args=("target_memory", bench.target_large), daemon=True

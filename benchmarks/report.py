@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from benchmarks.audience import report_lines as audience_report
+
 CEILING = 500.0
 
 
@@ -626,6 +628,7 @@ def write_report(results: dict, path: Path) -> str:
         "its memory does not grow with input; at 100,000 contacts it would need 100,000 "
         "requests)."
     )
+    out.extend(audience_report(s.get("audience")))
     for title, key in (("Notes from this run", "notes"), ("RECORDS LOST", "lost")):
         if results.get(key):
             add("")

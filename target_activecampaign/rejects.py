@@ -9,7 +9,7 @@ import typing as t
 from collections import defaultdict
 from pathlib import Path
 
-OUTCOMES = ("written", "rejected", "reference", "ignored", "would_write")
+OUTCOMES = ("written", "rejected", "skipped", "reference", "ignored", "would_write")
 
 
 def _default(value: t.Any) -> t.Any:

@@ -337,6 +337,21 @@ class Resolver:
         if len(rows) < PAGE:
             directory.done = True
 
+    def contact_exists(self, email: str) -> bool:
+        """Whether a contact has this email; once the whole list was read, a miss is final.
+
+        (`contact_id` asks again after a miss, so a `sync_mode` check of 10,000 new emails
+        would cost 10,000 requests.)
+        """
+        with self._lock:
+            key = email_key(email)
+            directory = self._directory
+            if key in self._contacts:
+                return True
+            if directory.done and directory.rows >= (directory.total or 0):
+                return False
+        return self.contact_id(email) is not None
+
     def remember_contact(self, email: str, contact_id: str) -> None:
         with self._lock:
             self._contacts[email_key(email)] = str(contact_id)

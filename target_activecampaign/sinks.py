@@ -50,6 +50,7 @@ from target_activecampaign.mapping import (
 )
 from target_activecampaign.rejects import Ledger
 from target_activecampaign.resolver import DRY_RUN_ID, Resolver
+from target_activecampaign.sync_mode import Skipped, SyncGate
 from target_activecampaign.translate import IdTranslator, Untranslated
 
 if t.TYPE_CHECKING:
@@ -67,12 +68,14 @@ class RunContext:
     ledger: Ledger
     importer: BulkImporter
     config: t.Mapping[str, t.Any]
+    sync: SyncGate  # sync_mode (contacts, accounts, deals)
     dry_run: bool = False
     user_id: str | None = None  # the API token's user: owner of new deals that name none
     deal_ids: dict[str, str] = field(default_factory=dict)  # source deal id -> destination id
     deal_keys: dict[str, str] | None = None  # source key -> destination deal id
     claimed_deals: set[str] = field(default_factory=set)  # deals written this run
     notes_seen: set[tuple[str, str, str]] | None = None
+    audiences: t.Any = None  # audiences.Audiences: the run's audience streams
 
     @property
     def null_clears(self) -> bool:
@@ -186,6 +189,8 @@ class ActiveCampaignSink(BatchSink):
                     self.write_one(record)
             except Reject as exc:
                 self.reject_or_defer(record, exc)
+            except Skipped:
+                self.run.ledger.count(self.stream_name, "skipped")
             else:
                 self.run.ledger.count(
                     self.stream_name, "would_write" if self.run.dry_run else "written"
@@ -390,6 +395,7 @@ class ContactsSink(ActiveCampaignSink):
         catalog = None
         for record in records:
             self.warn_unwritten(record)
+            self.named_contact(record)
             try:
                 with refusals_as_rejects("ActiveCampaign refused a lookup"):
                     intent = parse_contact(record, null_clears=self.run.null_clears)
@@ -402,13 +408,24 @@ class ContactsSink(ActiveCampaignSink):
                     subs = [self.resolver.list_id(x) for x in intent.lists]
                     unsubs = [self.resolver.list_id(x) for x in intent.unsubscribe_lists]
                     entry = import_entry(intent, values, subs, unsubs)
+                    self.run.sync.check_contact(intent.email)  # sync_mode: may skip it
                     after = []
                     if intent.remove_tags:
                         after.append(self.tag_remover(intent.email, intent.remove_tags))
+                    after.extend(self.shape_entry(entry))
                     items.append(Item(entry, [(self.stream_name, self.object_type, record)], after))
             except Reject as exc:
                 self.reject_or_defer(record, exc)
+            except Skipped:
+                self.run.ledger.count(self.stream_name, "skipped")
         self.run.importer.add(items)
+
+    def named_contact(self, record: dict) -> None:
+        """Hook: an audience stream notes every contact it names, whatever becomes of it."""
+
+    def shape_entry(self, entry: dict[str, t.Any]) -> list[t.Callable[[], None]]:
+        """Hook: an audience stream adds its tag or list; returns on-confirmed callbacks."""
+        return []
 
     def warn_unwritten(self, record: dict) -> None:
         """Say once per key that a column outside the contract is not loaded (not silent)."""
@@ -570,6 +587,7 @@ class AccountsSink(ActiveCampaignSink):
                 items, self.resolver.account_fields(), "account_field", "account"
             )
         existing = self.resolver.account_id(name)
+        self.run.sync.check("account", existing is not None)  # sync_mode: may skip it
         if existing is not None:
             self.send("PUT", f"accounts/{existing}", {"account": body})
             return
@@ -584,6 +602,7 @@ class AccountsSink(ActiveCampaignSink):
             found = self.resolver.account_id(name)
             if found is None:
                 raise
+            self.run.sync.check("account", True)
             self.send("PUT", f"accounts/{found}", {"account": body})
             return
         account_id = ((answer or {}).get("account") or {}).get("id")
@@ -792,6 +811,7 @@ class DealsSink(ActiveCampaignSink):
             existing = self.deal_by_natural_key(body, skip_claimed=bool(source_id and foreign))
         if fields:
             body["fields"] = fields
+        self.run.sync.check("deal", existing is not None)  # sync_mode: may skip it
         if existing is None:
             missing = [k for k in ("title", "stage") if k not in body]
             if missing:
