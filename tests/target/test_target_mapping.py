@@ -199,8 +199,11 @@ def test_values_are_formatted_per_field_type() -> None:
 
 
 def test_custom_field_items_accept_api_shapes() -> None:
-    assert custom_field_items({"a": 1}, "f") == [("a", 1)]
-    assert custom_field_items([{"customFieldId": 3, "fieldValue": "x"}], "f") == [(3, "x")]
+    assert custom_field_items({"a": 1}, "f") == [("a", 1, None)]
+    assert custom_field_items([{"customFieldId": 3, "fieldValue": "x"}], "f") == [(3, "x", None)]
+    assert custom_field_items(
+        [{"customFieldId": 3, "fieldValue": 5, "fieldCurrency": "eur"}], "f"
+    ) == [(3, 5, "eur")]
     with pytest.raises(Reject):
         custom_field_items("x", "f")
 
