@@ -742,8 +742,6 @@ class DealsSink(ActiveCampaignSink):
         if contact is not None and str(contact) != "0":  # the API says "0" for "none"
             body["contact"] = int(self.contact_id({"contact": contact}))
         account = first_of(record, ("account_name", "account"))
-        if account is not None and str(account) != "0":
-            body["account"] = int(self.account_id(account))
         pipeline = first_of(record, ("pipeline", "group"))
         pipeline_id = None
         if pipeline is not None:
@@ -818,6 +816,9 @@ class DealsSink(ActiveCampaignSink):
                 body["owner"] = int(self.run.user_id)  # the API token's user, as in the app
             body.setdefault("value", 0)
             body.setdefault("currency", str(self.run.config.get("default_currency") or "usd"))
+        if account is not None and str(account) != "0":
+            # resolved once the deal is known to be written: a rejected deal creates no account
+            body["account"] = int(self.account_id(account))
         if self.run.dry_run:
             return
         if existing is not None:
