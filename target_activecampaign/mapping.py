@@ -11,6 +11,7 @@ import json
 import re
 import typing as t
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 # -- stream name -> object type ----------------------------------------------------------------
 
@@ -393,7 +394,7 @@ def number_text(value: int | float | str) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else format(value, "f").rstrip("0")
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
     return str(value)
 
 
