@@ -380,7 +380,7 @@ def format_meta_value(fdef: FieldDef, value: t.Any, *, clearing: bool = False) -
         return ""
     ftype = (fdef.type or "text").lower()
     if ftype == "currency":
-        return cents(value, f"custom field '{fdef.title}' (currency)")
+        return cents(value, fdef.title or fdef.id)  # "'Revenue' must be an integer amount in cents"
     formatted = format_field_value(fdef, value)
     if ftype in MULTI_TYPES:
         return split_multi(formatted) if formatted else []
