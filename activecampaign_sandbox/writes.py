@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .api import ApiError, Request, Result, not_found, not_found_detail
@@ -215,6 +216,77 @@ def _update_datum(t: Table, j: int, changes: Record, currency: Any, now: float) 
         rec["fieldCurrency"] = currency
     rec["updatedTimestamp"] = fmt_naive(now)
     t.touch()
+
+
+META_MULTI = ("multiselect", "checkbox")
+META_CHOICE = ("dropdown", "radio")
+
+
+def _is_number_text(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(v, str) and v.strip() != ""
+
+
+def _is_iso_datetime(v: Any) -> bool:
+    if not isinstance(v, str) or "T" not in v:
+        return False
+    try:
+        datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def meta_value_problem(ftype: str, options: Any, value: Any) -> str | None:
+    """Why an account/deal custom field value is not what the request examples send; or None.
+
+    The `POST /accountCustomFieldData` and `/dealCustomFieldData` examples, one per type:
+    multiselect/checkbox a JSON array of options (one option too), currency an integer amount
+    in cents, number a numeric string, date `YYYY-MM-DD`, datetime ISO 8601, dropdown/radio an
+    option (or the example's `||option||` form), text/textarea/hidden a string. An empty
+    string (or null) clears a value of any type.
+    """
+    if value is None or value == "":
+        return None
+    known = {str(o).casefold() for o in options} if isinstance(options, list) else set()
+    ftype = (ftype or "text").lower()
+    if ftype in META_MULTI:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f'a {ftype} value is a JSON array of options, e.g. ["option 1"]'
+        picked = value
+    elif ftype == "currency":
+        integral = isinstance(value, int) and not isinstance(value, bool)
+        if not (integral or (isinstance(value, str) and re.fullmatch(r"-?\d+", value))):
+            return "a currency value is an integer amount in cents, e.g. 9999"
+        return None
+    elif ftype == "number":
+        return None if _is_number_text(value) else 'a number value is a numeric string, "100.99"'
+    elif ftype == "date":
+        ok = isinstance(value, str) and DATE_RE.match(value)
+        return None if ok else "a date value is YYYY-MM-DD"
+    elif ftype == "datetime":
+        return None if _is_iso_datetime(value) else "a datetime value is ISO 8601"
+    elif not isinstance(value, str):
+        return f"a {ftype} value is a string"
+    elif ftype in META_CHOICE:
+        picked = (
+            [p for p in value.strip("|").split("||") if p] if value.startswith("||") else [value]
+        )
+    else:
+        return None
+    bad = [v for v in picked if known and v.casefold() not in known]
+    return f"no option {', '.join(map(repr, bad))}" if bad else None
+
+
+def stored_meta_value(ftype: str, value: Any) -> Any:
+    """How a written value is stored (and read back): numbers and amounts as JSON numbers."""
+    if value in (None, "") or ftype not in ("number", "currency") or not isinstance(value, str):
+        return value
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 class CustomDatumSpec(NamedTuple):
@@ -850,7 +922,10 @@ class Writes:
         return self._account_names
 
     def _check_fields(self, kind: str, fields: Any) -> None:
-        """Reject a `fields` list naming a custom field the account or deal kind does not have."""
+        """Reject a `fields` list naming a custom field the account or deal kind does not have,
+        a value of the wrong type (`meta_value_problem`), or a currency value without its
+        `fieldCurrency` (the account request schema: "Required only for the currency field
+        type")."""
         if fields is None:
             return
         meta = self.t(CUSTOM_DATA[kind].meta_table)
@@ -860,6 +935,25 @@ class Writes:
         ):
             raise err(
                 "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
+            )
+        for f in fields:
+            cf = as_int(f["customFieldId"]) or 0
+            self._check_meta_value(kind, cf, f.get("fieldValue"), "/data/attributes/fields")
+            if str(meta.value(cf, "fieldType")) == "currency" and not f.get("fieldCurrency"):
+                raise missing("fields/fieldCurrency")
+
+    def _check_meta_value(self, kind: str, cf: int, value: Any, pointer: str) -> None:
+        """A 422 naming the field when `value` is not what the examples send for its type."""
+        meta = self.t(CUSTOM_DATA[kind].meta_table)
+        problem = meta_value_problem(
+            str(meta.value(cf, "fieldType")), meta.value(cf, "fieldOptions"), value
+        )
+        if problem:
+            raise err(
+                "Invalid field value",
+                "field_invalid",
+                f"{pointer}/fieldValue",
+                f"custom field {cf} ({meta.value(cf, 'fieldLabel')}): {problem}",
             )
 
     def _set_fields(self, kind: str, parent: int, fields: Any, now: float) -> None:
@@ -880,6 +974,7 @@ class Writes:
         spec = CUSTOM_DATA[kind]
         parent_key, meta_key = spec.parent_key, spec.meta_key
         t = self.t(spec.table)
+        value = stored_meta_value(str(self.t(spec.meta_table).value(field, "fieldType")), value)
         j = t.child_where(parent_key, parent, "customFieldId", field)
         if j is not None:
             _update_datum(t, j, {"fieldValue": value}, currency, now)
@@ -1004,6 +1099,7 @@ class Writes:
                 raise not_found_404("Custom field")
             if "fieldValue" not in data:
                 raise missing("fieldValue")
+            self._check_meta_value(kind, cf, data.get("fieldValue"), "/data/attributes")
             j = self.set_custom_datum(
                 kind, parent, cf, data.get("fieldValue"), data.get("fieldCurrency"), time.time()
             )
@@ -1013,7 +1109,8 @@ class Writes:
 
     def put_custom_datum(self, kind: str) -> Any:
         """PUT handler that changes one stored custom field value of an account or a deal."""
-        table, key = CUSTOM_DATA[kind].table, CUSTOM_DATA[kind].key
+        spec = CUSTOM_DATA[kind]
+        table, key = spec.table, spec.key
 
         def fn(req: Request, rid: str) -> Result:
             data = wrapper(self.a, req, key)
@@ -1021,7 +1118,12 @@ class Writes:
             i = as_int(rid)
             if i is None or not t.exists(i):
                 raise ApiError(404, {"errors": [{"status": 404, "title": "Not Found"}]})
-            value = {"fieldValue": data["fieldValue"]} if "fieldValue" in data else {}
+            cf = as_int(t.value(i, "customFieldId")) or 0
+            value = {}
+            if "fieldValue" in data:
+                self._check_meta_value(kind, cf, data["fieldValue"], "/data/attributes")
+                ftype = str(self.t(spec.meta_table).value(cf, "fieldType"))
+                value = {"fieldValue": stored_meta_value(ftype, data["fieldValue"])}
             _update_datum(t, i, value, data.get("fieldCurrency"), time.time())
             return Result(200, {key: self.render(table, i)})
 
@@ -1150,8 +1252,10 @@ class Writes:
 
     # -- deals and notes -------------------------------------------------------------------
     def _deal_refs(self, data: dict[str, Any], rec: Record) -> None:
-        if "contact" in data and data["contact"] not in (None, ""):
+        if "contact" in data:
             c = as_int(data["contact"])
+            if not c:  # null, "" or "0": the deal would lose its required primary contact
+                raise missing("contact")
             if c is None or not self.t("contacts").exists(c):
                 raise err("Contact not found", "invalid", "/data/attributes/contact")
             rec["contact"] = str(c)
@@ -1201,9 +1305,8 @@ class Writes:
 
     def post_deals(self, req: Request) -> Result:
         data = wrapper(self.a, req, "deal")
-        require(data, "title", "value", "currency", "owner", "stage")
-        if data.get("contact") in (None, "") and data.get("account") in (None, ""):
-            raise missing("contact")
+        # the deal reference: "a deal requires a primary contact"; an account does not do
+        require(data, "title", "value", "currency", "owner", "stage", "contact")
         now = time.time()
         rec: Record = {
             "hash": uuid.uuid4().hex[:8],
@@ -1628,6 +1731,11 @@ class Writes:
                 for j in t.ids:
                     if j != i and str(t.value(j, "title")).lower() == sid(data["title"]).lower():
                         raise err("Duplicate field title", "duplicate", "/data/attributes/title")
+            if name == "accountContacts":
+                # AccountUpdateAssociationRequest: account and contact are required
+                require(data, "account", "contact")
+                self.existing(data["account"], "accounts", "Account")
+                self.existing(data["contact"], "contacts", "Contact")
             if name == "ecomCustomers":
                 if "email" in data and not EMAIL_RE.match(sid(data["email"])):
                     raise err("Email address is invalid", "email_invalid", "/data/attributes/email")

@@ -39,11 +39,14 @@ from target_activecampaign.mapping import (
     entry_size,
     first_of,
     format_field_value,
+    format_meta_value,
     import_entry,
     is_duplicate_error,
     is_id,
     list_status,
     merge_entries,
+    meta_currency,
+    meta_field_item,
     note_reltype,
     parse_contact,
     unwritten_keys,
@@ -339,20 +342,19 @@ class ActiveCampaignSink(BatchSink):
 
     def custom_values(
         self,
-        items: t.Iterable[tuple[t.Any, t.Any]],
+        items: t.Iterable[tuple[t.Any, t.Any, t.Any]],
         catalog: FieldCatalog,
         space: str,
         kind: str,
     ) -> list[dict[str, t.Any]]:
-        """Account/deal custom field values as `[{customFieldId, fieldValue}]`."""
+        """Account/deal custom field values as `[{customFieldId, fieldValue, fieldCurrency}]`."""
         out = []
-        for key, value in items:
+        for key, value, currency in items:
             if value is None and not self.run.null_clears:
                 continue
             translated, nat = self.run.translator.maybe(space, key)
             fdef = self.resolver.field(catalog, nat if translated else key, kind)
-            formatted = format_field_value(fdef, value, clearing=value is None, keep_lists=True)
-            out.append({"customFieldId": int(fdef.id), "fieldValue": formatted})
+            out.append(meta_field_item(fdef, value, currency))
         return out
 
     def user_id(self, value: t.Any) -> str:
@@ -639,7 +641,13 @@ class AccountContactsSink(ActiveCampaignSink):
                     self.send(
                         "PUT",
                         f"accountContacts/{link['id']}",
-                        {"accountContact": {"jobTitle": job}},
+                        {
+                            "accountContact": {
+                                "account": int(account_id),
+                                "contact": int(contact_id),
+                                "jobTitle": job,
+                            }
+                        },
                     )
                 return
         payload: dict[str, t.Any] = {"account": int(account_id), "contact": int(contact_id)}
@@ -668,18 +676,10 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         if ref is None:
             raise Reject("the record names no account ('accountId' or 'account')")
         account_id = self.account_id(ref, create=False)
-        value, fields = self.field_value(record, self.resolver.account_fields(), "account")
+        datum, field_id = self.field_value(record, self.resolver.account_fields(), "account")
         if self.run.dry_run:
             return
-        self.upsert_datum(account_id, fields, self.datum(value, record))
-
-    @staticmethod
-    def datum(value: t.Any, record: dict) -> dict[str, t.Any]:
-        """The value part of a custom field datum (its currency only when the record has one)."""
-        datum: dict[str, t.Any] = {"fieldValue": value}
-        if record.get("fieldCurrency"):
-            datum["fieldCurrency"] = record["fieldCurrency"]
-        return datum
+        self.upsert_datum(account_id, field_id, datum)
 
     def upsert_datum(self, parent_id: str, field_id: str, datum: dict[str, t.Any]) -> None:
         """Update the parent's value of this field if it has one, else create it.
@@ -698,8 +698,14 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         new_ids = {self.parent_key: int(parent_id), "customFieldId": int(field_id)}
         self.send("POST", self.data_path, {self.datum_key: {**datum, **new_ids}})
 
-    def field_value(self, record: dict, catalog: FieldCatalog, kind: str) -> tuple[t.Any, str]:
-        """(formatted value, field id) of a one-value record."""
+    def field_value(
+        self, record: dict, catalog: FieldCatalog, kind: str
+    ) -> tuple[dict[str, t.Any], str]:
+        """(the datum's value part, field id) of a one-value record.
+
+        The value has the JSON type the request examples show for the field's type; a
+        currency value carries `fieldCurrency` (the record's, else the field's default).
+        """
         key = first_of(record, ("customFieldId", "field", "fieldLabel", "field_label"))
         if key is None:
             raise Reject("the record names no custom field ('customFieldId' or 'field')")
@@ -708,7 +714,13 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         value = record.get("fieldValue", record.get("value"))
         if value is None and not self.run.null_clears:
             raise Reject("null value: nothing to write (set null_clears_fields to clear)")
-        return format_field_value(fdef, value, clearing=value is None, keep_lists=True), fdef.id
+        datum: dict[str, t.Any] = {
+            "fieldValue": format_meta_value(fdef, value, clearing=value is None)
+        }
+        currency = meta_currency(fdef, record.get("fieldCurrency"))
+        if currency:
+            datum["fieldCurrency"] = currency
+        return datum, fdef.id
 
 
 class DealFieldValuesSink(AccountFieldValuesSink):
@@ -730,10 +742,10 @@ class DealFieldValuesSink(AccountFieldValuesSink):
                 raise Untranslated(f"source deal {ref} was not written in this run")
         else:
             deal_id = str(ref).strip()
-        value, field_id = self.field_value(record, self.resolver.deal_fields(), "deal")
+        datum, field_id = self.field_value(record, self.resolver.deal_fields(), "deal")
         if self.run.dry_run:
             return
-        self.upsert_datum(deal_id, field_id, self.datum(value, record))
+        self.upsert_datum(deal_id, field_id, datum)
 
 
 class DealsSink(ActiveCampaignSink):
@@ -749,8 +761,6 @@ class DealsSink(ActiveCampaignSink):
         if contact is not None and str(contact) != "0":  # the API says "0" for "none"
             body["contact"] = int(self.contact_id({"contact": contact}))
         account = first_of(record, ("account_name", "account"))
-        if account is not None and str(account) != "0":
-            body["account"] = int(self.account_id(account))
         pipeline = first_of(record, ("pipeline", "group"))
         pipeline_id = None
         if pipeline is not None:
@@ -804,7 +814,7 @@ class DealsSink(ActiveCampaignSink):
         elif key_field and source_key is not None:
             fdef = self.resolver.field(self.resolver.deal_fields(), key_field, "deal")
             fields = [f for f in fields if str(f["customFieldId"]) != fdef.id]
-            fields.append({"customFieldId": int(fdef.id), "fieldValue": str(source_key)})
+            fields.append(meta_field_item(fdef, str(source_key)))
             existing = self.deal_by_key(fdef.id, str(source_key))
         elif "title" in body:
             # distinct source deals may share title, contact and pipeline: one each
@@ -816,12 +826,19 @@ class DealsSink(ActiveCampaignSink):
             missing = [k for k in ("title", "stage") if k not in body]
             if missing:
                 raise Reject(f"a new deal needs {' and '.join(missing)}")
-            if "contact" not in body and "account" not in body:
-                raise Reject("a new deal needs a contact or an account")
+            if "contact" not in body:
+                # the deal reference: a deal requires a primary contact (the API says 422)
+                raise Reject(
+                    f"deal {body.get('title')!r}: a new deal needs its primary contact; the "
+                    "record sets no 'contact' (or 'contact_email')"
+                )
             if "owner" not in body and self.run.user_id:
                 body["owner"] = int(self.run.user_id)  # the API token's user, as in the app
             body.setdefault("value", 0)
             body.setdefault("currency", str(self.run.config.get("default_currency") or "usd"))
+        if account is not None and str(account) != "0":
+            # resolved once the deal is known to be written: a rejected deal creates no account
+            body["account"] = int(self.account_id(account))
         if self.run.dry_run:
             return
         if existing is not None:
