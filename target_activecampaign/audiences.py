@@ -10,8 +10,9 @@ only after the input ended and every import was confirmed are the members the st
 name removed: tag links deleted one by one (the API has no bulk untag; the link ids come from
 the members pages when the account honours `include=contactTags`, else from
 `GET /contacts/{id}/contactTags` per removed contact), list members unsubscribed (status 2,
-never deleted) in bulk imports. A guard refuses a mirror that would remove more than
-`audience_max_removal_fraction` of the members, or empty them from an empty stream.
+never deleted) by contact id (`POST /contactLists`: a removal never creates a contact). A guard
+refuses a mirror that would remove more than `audience_max_removal_fraction` of the members,
+empty them from an empty stream, or remove anyone while an add of the stream is unconfirmed.
 """
 
 from __future__ import annotations
@@ -21,17 +22,16 @@ import typing as t
 from dataclasses import dataclass, field
 
 from activecampaign_http import ApiClient, ApiError
-from target_activecampaign.importer import FATAL, BulkImporter, Item
-from target_activecampaign.mapping import Reject, clean_email, email_key
+from target_activecampaign.importer import FATAL
+from target_activecampaign.mapping import Reject, email_key
 from target_activecampaign.rejects import Ledger
-from target_activecampaign.resolver import PAGE, Resolver
-from target_activecampaign.sinks import ContactsSink
+from target_activecampaign.resolver import Resolver
 
 MIRROR = "mirror"
 ADD = "add"
 AUDIENCE_MODES = (MIRROR, ADD)
 DEFAULT_MAX_REMOVAL_FRACTION = 0.2
-REMOVAL_TYPE = "audience_removal"
+NO_EMAIL = "#no-email:"  # member key of a contact without an email: the stream cannot name it
 
 
 class AudienceConfigError(ValueError):
@@ -79,25 +79,67 @@ def parse_audiences(raw: t.Any) -> dict[str, AudienceSpec]:
             )
         name = str(entry[kinds[0]]).strip()
         specs[stream] = AudienceSpec(stream, kinds[0], name, mode)
+    check_overlaps(specs.values(), lambda spec: spec.name.casefold())
     return specs
+
+
+def check_overlaps(specs: t.Iterable[AudienceSpec], target_of: t.Callable[[AudienceSpec], t.Any]):
+    """Two audiences on one tag/list would remove each other's contacts when one mirrors."""
+    seen: dict[tuple[str, t.Any], AudienceSpec] = {}
+    for spec in specs:
+        key = (spec.kind, target_of(spec))
+        if key[1] is None:
+            continue
+        other = seen.setdefault(key, spec)
+        if other is not spec and MIRROR in (spec.mode, other.mode):
+            raise AudienceConfigError(
+                f"setting 'audiences': {other.describe()} and {spec.describe()} target the same "
+                f"{spec.kind}; a mirror would remove the other's contacts: give each its own "
+                f"{spec.kind}"
+            )
 
 
 def check_removal_fraction(value: t.Any) -> None:
     """`audience_max_removal_fraction` must be a fraction: 0 (remove nobody) to 1 (no limit)."""
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+    removal_fraction(value)
+
+
+def removal_fraction(value: t.Any) -> float:
+    """The setting as a float: a number, or a numeric string (Meltano passes it as a string)."""
+    if value is None or value == "":
+        return DEFAULT_MAX_REMOVAL_FRACTION
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or not 0 <= number <= 1:
         raise AudienceConfigError(
             f"setting 'audience_max_removal_fraction' must be a number from 0 to 1, not {value!r}"
         )
+    return number
 
 
 def removal_refusal(
-    spec: AudienceSpec, members: int, removals: int, stream_contacts: int, max_fraction: float
+    spec: AudienceSpec,
+    members: int,
+    removals: int,
+    stream_contacts: int,
+    max_fraction: float,
+    unconfirmed: int = 0,
 ) -> str | None:
     """Why a mirror must remove nothing (the guard), or None when its removals may go ahead."""
     if removals == 0:
         return None
+    if unconfirmed:
+        return (
+            f"{spec.describe()}: {unconfirmed:,} add(s) of the stream were not confirmed (refused "
+            f"or failed), so the snapshot is not in place: adds not confirmed; {removals:,} "
+            f"removal(s) of {members:,} current members not made, nothing removed"
+        )
     if stream_contacts == 0:
         return (
             f"{spec.describe()}: the stream carried no contact, and an empty audience stream "
@@ -118,7 +160,7 @@ class AudienceState:
 
     spec: AudienceSpec
     target_id: str | None = None  # tag id (None: the tag does not exist yet) or list id
-    members: dict[str, str] | None = None  # email key -> contact id, read before any write
+    members: dict[str, str] | None = None  # email key (or NO_EMAIL+id) -> contact id
     links: dict[str, list[str]] = field(default_factory=dict)  # contact id -> link ids (tags)
     links_sideloaded: bool = False  # every members page carried `contactTags`
     unsubscribed: set[str] | None = None  # email keys that left the list (lists only)
@@ -127,21 +169,10 @@ class AudienceState:
     sent: set[str] = field(default_factory=set)  # handed to the importer (or would be)
     confirmed: set[str] = field(default_factory=set)  # written, tag/subscription included
     removed: int = 0
+    gone: int = 0  # members deleted from the account before their removal
     removal_failures: list[dict[str, t.Any]] = field(default_factory=list)
     refusal: str | None = None
     finished: bool = False
-
-
-class RemovalLedger(Ledger):
-    """Outcomes of list removals (not input records): counted, reasons kept in memory."""
-
-    def __init__(self) -> None:
-        super().__init__(None)
-        self.failures: list[dict[str, t.Any]] = []
-
-    def reject(self, stream, record, reason, api_error=None, object_type=None) -> None:
-        super().reject(stream, record, reason, api_error, object_type)
-        self.failures.append({"email": (record or {}).get("email"), "reason": reason})
 
 
 class Audiences:
@@ -152,7 +183,6 @@ class Audiences:
         specs: t.Mapping[str, AudienceSpec],
         client: ApiClient,
         resolver: Resolver,
-        importer: BulkImporter,
         logger: logging.Logger,
         *,
         dry_run: bool = False,
@@ -161,13 +191,25 @@ class Audiences:
         self.specs = dict(specs)
         self.client = client
         self.resolver = resolver
-        self.importer = importer
         self.logger = logger
         self.dry_run = dry_run
         self.max_removal_fraction = max_removal_fraction
         self.states: dict[str, AudienceState] = {}
         self.requests = {"member_pages": 0, "link_reads": 0, "link_deletes": 0}
-        self.removal_imports: dict[str, int] = {}
+
+    def check_list_overlaps(self) -> None:
+        """Lists named differently may be one list (name, stringid, id): compare resolved ids."""
+        lists = [s for s in self.specs.values() if s.kind == "list"]
+        if len(lists) < 2 or all(s.mode != MIRROR for s in lists):
+            return
+
+        def resolved(spec: AudienceSpec) -> str | None:
+            try:
+                return self.resolver.list_id(spec.name)
+            except Reject:
+                return None  # unknown: its own stream says so before writing anything
+
+        check_overlaps(lists, resolved)
 
     def __contains__(self, stream: str) -> bool:
         return stream in self.specs
@@ -203,7 +245,8 @@ class Audiences:
         if spec.mode == MIRROR:
             self._read_members(state)
             for key, contact_id in (state.members or {}).items():
-                self.resolver.remember_contact(key, contact_id)
+                if not key.startswith(NO_EMAIL):
+                    self.resolver.remember_contact(key, contact_id)
         if spec.kind == "list" and state.unsubscribed is None:
             self._read_unsubscribed(state)
         return state
@@ -223,8 +266,10 @@ class Audiences:
         for body in self._contact_pages(base):
             pages += 1
             for row in body.get("contacts") or []:
-                if row.get("email"):
-                    state.members[email_key(str(row["email"]))] = str(row["id"])
+                # a member without an email is not in the snapshot (nobody can name it)
+                cid = str(row["id"])
+                key = email_key(str(row["email"])) if row.get("email") else NO_EMAIL + cid
+                state.members[key] = cid
             if spec.kind == "tag":
                 links = body.get("contactTags")
                 if isinstance(links, list):
@@ -249,32 +294,9 @@ class Audiences:
                     state.unsubscribed.add(email_key(str(row["email"])))
 
     def _contact_pages(self, filters: dict[str, t.Any]) -> t.Iterator[dict]:
-        """`GET /contacts` pages for these filters, 100 each, keyset by id (documented fast path).
-
-        An account that refuses `include` is asked again without it.
-        """
-        base = {**filters, "orders[id]": "ASC", "limit": PAGE}
-        last_id, read, total = 0, 0, None
-        while True:
-            params = {**base, **({"id_greater": last_id} if last_id else {})}
-            resp = self.client.request("GET", "contacts", params=params, ok_statuses=(400,))
+        for body in self.resolver.iter_contacts(filters):
             self.requests["member_pages"] += 1
-            if resp.status_code == 400 and "include" in base:
-                base.pop("include")
-                continue
-            if resp.status_code >= 300:
-                raise ApiError(resp.status_code, "GET", "contacts", resp.ac_json)
-            body = resp.ac_json or {}
-            rows = body.get("contacts") or []
-            if total is None:
-                meta_total = (body.get("meta") or {}).get("total")
-                total = int(meta_total) if str(meta_total or "").isdigit() else None
             yield body
-            read += len(rows)
-            if rows:
-                last_id = int(rows[-1]["id"])
-            if len(rows) < PAGE or (total is not None and read >= total):
-                return
 
     @staticmethod
     def _note_links(state: AudienceState, links: list[t.Any]) -> None:
@@ -328,8 +350,14 @@ class Audiences:
             self.prepare(stream)  # a stream with no record at all was never prepared
             members = state.members or {}
             leaving = {k: cid for k, cid in members.items() if k not in state.named}
+            unconfirmed = 0 if self.dry_run else len(state.sent - state.confirmed)
             state.refusal = removal_refusal(
-                state.spec, len(members), len(leaving), len(state.named), self.max_removal_fraction
+                state.spec,
+                len(members),
+                len(leaving),
+                len(state.named),
+                self.max_removal_fraction,
+                unconfirmed,
             )
             if state.refusal:
                 self.logger.error("Audience guard: %s", state.refusal)
@@ -350,7 +378,7 @@ class Audiences:
 
     def _untag(self, state: AudienceState, leaving: dict[str, str]) -> None:
         """One DELETE per link (no bulk untag); link ids sideloaded, else read per contact."""
-        for key, contact_id in leaving.items():
+        for contact_id in leaving.values():
             try:
                 link_ids = state.links.get(contact_id)
                 if link_ids is None:  # not sideloaded (or not for this contact): ask
@@ -367,50 +395,31 @@ class Audiences:
             except FATAL:
                 raise
             except ApiError as exc:
-                state.removal_failures.append({"email": key, "reason": str(exc)})
+                state.removal_failures.append({"contact": contact_id, "reason": str(exc)})
                 continue
             state.removed += 1
 
     def _unsubscribe(self, state: AudienceState, leaving: dict[str, str]) -> None:
-        """Status 2: `POST /contactLists` each when that is cheap, else bulk `unsubscribe`."""
-        main = self.importer
-        if len(leaving) <= main.sync_max_requests:
-            for key, contact_id in leaving.items():
-                body = {"list": state.target_id, "contact": contact_id, "status": 2}
-                try:
-                    self.client.request("POST", "contactLists", json={"contactList": body})
-                except FATAL:
-                    raise
-                except ApiError as exc:
-                    state.removal_failures.append({"email": key, "reason": str(exc)})
-                    continue
-                state.removed += 1
-            return
-        ledger = RemovalLedger()
-        remover = BulkImporter(
-            self.client,
-            self.resolver,
-            ledger,
-            self.logger,
-            max_pending_imports=main.max_pending,
-            sync_max_requests=main.sync_max_requests,
-            exclude_automations=main.exclude_automations,
-        )
-        remover.window = main.window  # one per-minute import budget for the whole run
-        stream = state.spec.stream
-        listid = int(str(state.target_id))
-        items = [
-            Item(
-                {"email": key, "unsubscribe": [{"listid": listid}]},
-                [(stream, REMOVAL_TYPE, {"email": key})],
-            )
-            for key in leaving
-        ]
-        remover.add(items)
-        remover.flush()
-        state.removed = ledger.counts[stream]["written"]
-        state.removal_failures.extend(ledger.failures)
-        self.removal_imports[stream] = remover.stats["imports"] + remover.stats["info_polls"]
+        """Status 2 by contact id, one `POST /contactLists` each.
+
+        Never by email: a bulk import or contact/sync of an email that no longer exists (deleted
+        since the members were read) would create the contact.
+        """
+        for contact_id in leaving.values():
+            body = {"list": state.target_id, "contact": contact_id, "status": 2}
+            try:
+                resp = self.client.request(
+                    "POST", "contactLists", json={"contactList": body}, ok_statuses=(404,)
+                )
+            except FATAL:
+                raise
+            except ApiError as exc:
+                state.removal_failures.append({"contact": contact_id, "reason": str(exc)})
+                continue
+            if resp.status_code == 404:
+                state.gone += 1  # deleted since the members were read: not a member any more
+                continue
+            state.removed += 1
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -440,6 +449,8 @@ class Audiences:
                 row["members_before"] = len(before)
             row["removed"] = state.removed
             row["removal_failed"] = len(state.removal_failures)
+            if state.gone:
+                row["gone"] = state.gone
             row["skipped"] = counts.get("skipped", 0)
             row["rejected"] = counts.get("rejected", 0)
             if state.removal_failures:
@@ -471,26 +482,3 @@ def summary_line(stream: str, row: t.Mapping[str, t.Any], dry_run: bool) -> str:
     if row.get("refused"):
         parts.append("removals REFUSED by the guard")
     return f"{head}: " + ", ".join(parts)
-
-
-class AudienceSink(ContactsSink):
-    """An audience stream: contacts (sync_mode applies) that also join the tag or list."""
-
-    def setup(self) -> None:
-        """The stream was announced: even with no record it is a (empty) snapshot."""
-        super().setup()
-        self.run.audiences.state(self.stream_name)
-
-    def write(self, records: list[dict]) -> None:
-        self.run.audiences.prepare(self.stream_name)  # before any of its contacts is written
-        super().write(records)
-
-    def shape_entry(self, entry: dict[str, t.Any]) -> list[t.Callable[[], None]]:
-        return [self.run.audiences.extend_entry(self.stream_name, entry)]
-
-    def named_contact(self, record: dict) -> None:
-        try:
-            email = clean_email(record.get("email"))
-        except Reject:
-            return  # rejected for its email: it names nobody
-        self.run.audiences.named(self.stream_name, email)

@@ -19,6 +19,7 @@ from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
 
 from activecampaign_http import ApiClient, RetriesExhaustedError
+from target_activecampaign.audiences import Audiences
 from target_activecampaign.importer import BulkImporter, Item, refusals_as_rejects
 from target_activecampaign.mapping import (
     CUSTOM_OBJECT_PREFIX,
@@ -39,13 +40,11 @@ from target_activecampaign.mapping import (
     entry_size,
     first_of,
     format_field_value,
-    format_meta_value,
     import_entry,
     is_duplicate_error,
     is_id,
     list_status,
     merge_entries,
-    meta_currency,
     meta_field_item,
     note_reltype,
     parse_contact,
@@ -72,13 +71,13 @@ class RunContext:
     importer: BulkImporter
     config: t.Mapping[str, t.Any]
     sync: SyncGate  # sync_mode (contacts, accounts, deals)
+    audiences: Audiences  # the run's audience streams (none configured: an empty one)
     dry_run: bool = False
     user_id: str | None = None  # the API token's user: owner of new deals that name none
     deal_ids: dict[str, str] = field(default_factory=dict)  # source deal id -> destination id
     deal_keys: dict[str, str] | None = None  # source key -> destination deal id
     claimed_deals: set[str] = field(default_factory=set)  # deals written this run
     notes_seen: set[tuple[str, str, str]] | None = None
-    audiences: t.Any = None  # audiences.Audiences: the run's audience streams
 
     @property
     def null_clears(self) -> bool:
@@ -113,6 +112,14 @@ class Spill:
                     batch = []
             if batch:
                 yield batch
+
+
+def describe_record(record: t.Mapping[str, t.Any]) -> str:
+    """Which record a message is about: its id, email or title (the first it has)."""
+    for key in ("id", "email", "contact_email", "title", "name"):
+        if record.get(key) not in (None, ""):
+            return f"{key}={record[key]!r}"
+    return "(no id, email or title)"
 
 
 def contact_ref(record: t.Mapping[str, t.Any]) -> t.Any:
@@ -340,6 +347,31 @@ class ActiveCampaignSink(BatchSink):
             raise Reject(f"account {name!r} does not exist in this account")
         return found
 
+    def existing_account(self, value: t.Any, record: dict, field: str) -> str | None:
+        """Under update_only (nothing is created): the account if it exists, else None.
+
+        An unknown account name only drops the link: the record is still written, and the
+        skipped field is counted and logged with the record it belongs to.
+        """
+        name, account_id, translated = self._account_ref(value)
+        if account_id is not None or name is None or translated:
+            return self.account_id(value, create=False)
+        found = self.resolver.account_id(name)
+        if found is None:
+            reason = (
+                f"sync_mode update_only: account {name!r} does not exist and is not created; "
+                f"the record is written without its {field!r} link"
+            )
+            self.run.ledger.skip_field(self.stream_name, field)
+            self.logger.warning(
+                "Stream '%s', record %s: field '%s' skipped: %s",
+                self.stream_name,
+                describe_record(record),
+                field,
+                reason,
+            )
+        return found
+
     def custom_values(
         self,
         items: t.Iterable[tuple[t.Any, t.Any, t.Any]],
@@ -411,10 +443,15 @@ class ContactsSink(ActiveCampaignSink):
                     unsubs = [self.resolver.list_id(x) for x in intent.unsubscribe_lists]
                     entry = import_entry(intent, values, subs, unsubs)
                     self.run.sync.check_contact(intent.email)  # sync_mode: may skip it
-                    after = []
+                    if intent.account and not self.run.sync.creates:
+                        account = self.existing_account(intent.account, record, "account")
+                        if account is None:
+                            entry.pop("customer_acct_name", None)  # update_only: never created
+                    # the audience's confirmation first: a later failing step (tag removal)
+                    # rejects the record, but the contact did get the tag / subscription
+                    after = self.shape_entry(entry)
                     if intent.remove_tags:
                         after.append(self.tag_remover(intent.email, intent.remove_tags))
-                    after.extend(self.shape_entry(entry))
                     items.append(Item(entry, [(self.stream_name, self.object_type, record)], after))
             except Reject as exc:
                 self.reject_or_defer(record, exc)
@@ -714,13 +751,9 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         value = record.get("fieldValue", record.get("value"))
         if value is None and not self.run.null_clears:
             raise Reject("null value: nothing to write (set null_clears_fields to clear)")
-        datum: dict[str, t.Any] = {
-            "fieldValue": format_meta_value(fdef, value, clearing=value is None)
-        }
-        currency = meta_currency(fdef, record.get("fieldCurrency"))
-        if currency:
-            datum["fieldCurrency"] = currency
-        return datum, fdef.id
+        item = meta_field_item(fdef, value, record.get("fieldCurrency"))
+        item.pop("customFieldId")  # the datum names its field beside the value
+        return item, fdef.id
 
 
 class DealFieldValuesSink(AccountFieldValuesSink):
@@ -838,7 +871,12 @@ class DealsSink(ActiveCampaignSink):
             body.setdefault("currency", str(self.run.config.get("default_currency") or "usd"))
         if account is not None and str(account) != "0":
             # resolved once the deal is known to be written: a rejected deal creates no account
-            body["account"] = int(self.account_id(account))
+            if self.run.sync.creates:
+                body["account"] = int(self.account_id(account))
+            else:
+                found = self.existing_account(account, record, "account")
+                if found is not None:
+                    body["account"] = int(found)
         if self.run.dry_run:
             return
         if existing is not None:

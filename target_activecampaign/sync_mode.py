@@ -53,6 +53,11 @@ class SyncGate:
     def active(self) -> bool:
         return self.mode != UPSERT
 
+    @property
+    def creates(self) -> bool:
+        """Whether objects a record refers to (an account by name) may be created."""
+        return self.mode != UPDATE_ONLY
+
     def check(self, what: str, exists: bool) -> None:
         """Raise Skipped when the mode does not allow writing this (existing or new) object."""
         reason = skip_reason(self.mode, exists, what)

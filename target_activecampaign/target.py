@@ -16,13 +16,14 @@ from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.target_base import Target
 
 from activecampaign_http.settings import client_from_config, connection_properties
+from target_activecampaign.audience_sink import AudienceSink
 from target_activecampaign.audiences import (
     AUDIENCE_MODES,
     DEFAULT_MAX_REMOVAL_FRACTION,
     Audiences,
-    AudienceSink,
     check_removal_fraction,
     parse_audiences,
+    removal_fraction,
     summary_line,
 )
 from target_activecampaign.importer import BulkImporter
@@ -258,12 +259,13 @@ class TargetActiveCampaign(Target):
         ),
         th.Property(
             "audience_max_removal_fraction",
-            th.NumberType,
+            th.CustomType({"type": ["number", "string"]}),  # Meltano passes a string
             default=DEFAULT_MAX_REMOVAL_FRACTION,
             title="Audience max removal fraction",
             description="A mirror that would remove more than this fraction of an audience's "
             "current members removes nothing and the run exits 3, naming the audience and the "
-            "counts. An empty audience stream never empties a tag or list.",
+            "counts. An empty audience stream never empties a tag or list, and a mirror whose adds "
+            "were not all confirmed removes nothing (exit 3). A number or numeric string.",
         ),
     ).to_dict()
 
@@ -319,7 +321,6 @@ class TargetActiveCampaign(Target):
                 ),
                 exclude_automations=bool(cfg.get("exclude_automations", False)),
             )
-            fraction = cfg.get("audience_max_removal_fraction")
             self._run = RunContext(
                 client=client,
                 create_client=create_client,
@@ -335,14 +336,12 @@ class TargetActiveCampaign(Target):
                     self.audience_specs,
                     client,
                     resolver,
-                    importer,
                     self.logger,
                     dry_run=dry_run,
-                    max_removal_fraction=float(
-                        DEFAULT_MAX_REMOVAL_FRACTION if fraction is None else fraction
-                    ),
+                    max_removal_fraction=removal_fraction(cfg.get("audience_max_removal_fraction")),
                 ),
             )
+            self._run.audiences.check_list_overlaps()  # one list named two ways: stop now
             if dry_run:
                 self.logger.info("Dry run: nothing will be written.")
         return self._run

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +24,7 @@ from target_activecampaign.audiences import (
     AudienceState,
     check_removal_fraction,
     parse_audiences,
+    removal_fraction,
     removal_refusal,
 )
 
@@ -125,8 +127,18 @@ class SideloadingProxy:
     (then the test below runs against the sandbox directly).
     """
 
-    def __init__(self, sb: Sandbox, refuse_deletes: bool = False) -> None:
+    def __init__(
+        self,
+        sb: Sandbox,
+        refuse_deletes: bool = False,
+        refuse: Callable[[str, str], bool] | None = None,
+        before: Callable[[str, str], None] | None = None,
+        blank_emails: set[str] = frozenset(),
+    ) -> None:
+        """`refuse(method, path)` answers 400 instead of forwarding; `before` sees each call."""
         proxy = self
+        if refuse_deletes:
+            refuse = lambda method, path: method == "DELETE"  # noqa: E731
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args) -> None:
@@ -135,7 +147,10 @@ class SideloadingProxy:
             def forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                if refuse_deletes and self.command == "DELETE":
+                route = urlsplit(self.path).path
+                if before is not None:
+                    before(self.command, self.path)
+                if refuse is not None and refuse(self.command, route):
                     refusal = json.dumps({"errors": [{"title": "Not allowed"}]}).encode()
                     self.send_response(400)
                     self.send_header("Content-Type", "application/json")
@@ -150,8 +165,14 @@ class SideloadingProxy:
                 content = resp.content
                 url = urlsplit(self.path)
                 include = parse_qs(url.query).get("include", [""])[0]
-                if url.path == "/api/3/contacts" and "contactTags" in include:
+                if url.path == "/api/3/contacts" and blank_emails:
                     page = resp.json()
+                    for row in page.get("contacts", []):
+                        if row["id"] in blank_emails:
+                            row["email"] = ""
+                    content = json.dumps(page).encode()
+                if url.path == "/api/3/contacts" and "contactTags" in include:
+                    page = json.loads(content)
                     ids = {c["id"] for c in page.get("contacts", [])}
                     page["contactTags"] = [
                         link for link in sb.dump("contactTags") if link["contact"] in ids
@@ -214,7 +235,10 @@ def test_removals_the_api_refuses_are_reported_and_fail_the_run(make_sandbox, tm
         proxy.close()
     summary = audience_summary(result)["vip_customers"]
     assert (summary["removed"], summary["removal_failed"]) == (0, 1)
-    assert summary["removal_failures"][0]["email"] == email(0)
+    ids = {c["email"].lower(): c["id"] for c in sb.dump("contacts")}
+    assert summary["removal_failures"] == [
+        {"contact": ids[email(0)], "reason": summary["removal_failures"][0]["reason"]}
+    ]  # contact ids, never emails: the summary is logged
     assert "Not allowed" in summary["removal_failures"][0]["reason"]
     assert result.target.removal_failures == 1  # exit 2, as for rejects
     assert email(0) in tagged(sb)
@@ -250,7 +274,7 @@ def test_a_mirror_into_a_tag_nobody_carries_yet_creates_it(make_sandbox, tmp_pat
 # -- list mirror ---------------------------------------------------------------------------------
 
 
-def test_list_mirror_unsubscribes_the_others_in_bulk_and_deletes_nothing(make_sandbox, tmp_path):
+def test_list_mirror_unsubscribes_the_others_by_id_and_deletes_nothing(make_sandbox, tmp_path):
     sb = make_sandbox()
     seed(sb, tmp_path, 60, lists=range(50))  # 0-49 subscribed
     stream = [{"email": email(i)} for i in range(12, 55)]  # 0-11 leave, 50-54 join
@@ -268,8 +292,9 @@ def test_list_mirror_unsubscribes_the_others_in_bulk_and_deletes_nothing(make_sa
     summary = audience_summary(result)["newsletter"]
     assert (summary["members_before"], summary["added"], summary["removed"]) == (50, 5, 12)
     stats = writes(sb.stats())
-    assert "DELETE /contactLists/{id}" not in stats and "POST /contactLists" not in stats
-    assert stats["POST /import/bulk_import"] == 2  # the stream's contacts, then the removals
+    assert "DELETE /contactLists/{id}" not in stats
+    assert stats["POST /import/bulk_import"] == 1  # the stream's contacts
+    assert stats["POST /contactLists"] == 12  # the removals, by contact id (never creating)
     stored = {c["email"].lower(): c for c in sb.dump("contacts")}
     assert stored[email(0)]["firstName"] == "Seed0"  # an unsubscribe overwrites nothing
 
@@ -526,8 +551,192 @@ def test_the_guard_rule():
     assert removal_refusal(spec, 0, 0, 0, 0.2) is None
 
 
-@pytest.mark.parametrize("value", [-0.1, 1.5, "0.2"])
+@pytest.mark.parametrize("value", [-0.1, 1.5, "lots", "1.5", True])
 def test_the_removal_fraction_must_be_a_fraction(value):
     with pytest.raises(AudienceConfigError, match="from 0 to 1"):
         check_removal_fraction(value)
     check_removal_fraction(0.5)
+
+
+def test_the_removal_fraction_may_be_a_numeric_string():
+    """Meltano passes the setting as a string (kind: string): `0.1` from the environment."""
+    check_removal_fraction("0.1")
+    assert removal_fraction(" 0.1 ") == 0.1
+    assert removal_fraction(None) == removal_fraction("") == 0.2
+    assert removal_fraction(1) == 1.0
+
+
+# -- review fixes: naming, overlaps, unconfirmed adds, removals that cannot create -------------
+
+
+def schema_messages(stream: str, schema: dict, key: list[str], records: list[dict]) -> list[dict]:
+    head = {"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": key}
+    return [head, *({"type": "RECORD", "stream": stream, "record": r} for r in records)]
+
+
+def test_records_rejected_on_arrival_still_name_their_contact(make_sandbox, tmp_path):
+    """Schema mismatch and missing key property: rejected before write(), yet not removed."""
+    sb = make_sandbox()
+    seed(sb, tmp_path, 11, tags=range(11))
+    schema = {
+        "type": "object",
+        "properties": {
+            "email": {"type": "string"},
+            "first_name": {"type": "string"},
+            "customer_id": {"type": "integer"},
+        },
+    }
+    records = [{"email": email(i), "customer_id": i} for i in range(2, 10)]
+    records.append({"email": email(0), "customer_id": 0, "first_name": 12345})  # wrong type
+    records.append({"email": email(1)})  # no key property
+    result = run_target(
+        sb.api_url,
+        schema_messages("vip_customers", schema, ["customer_id"], records),
+        tmp_path,
+        audiences=VIP,
+        audience_max_removal_fraction=0.5,
+    )
+    assert tagged(sb) == {email(i) for i in range(10)}  # only member 10 was left out
+    summary = audience_summary(result)["vip_customers"]
+    assert (summary["removed"], summary["rejected"]) == (1, 2)
+    reasons = sorted(r["reason"] for r in result.rejects)
+    assert "does not match the stream's schema" in reasons[0]
+    assert "missing its key property 'customer_id'" in reasons[1]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"a": {"tag": "VIP", "mode": "mirror"}, "b": {"tag": "vip", "mode": "add"}},
+        {"a": {"list": "Newsletter", "mode": "add"}, "b": {"list": "newsletter", "mode": "mirror"}},
+    ],
+)
+def test_two_audiences_on_one_tag_or_list_with_a_mirror_are_refused(raw):
+    with pytest.raises(AudienceConfigError) as exc:
+        parse_audiences(raw)
+    assert "audience 'a'" in str(exc.value) and "audience 'b'" in str(exc.value)
+    assert "target the same" in str(exc.value)
+    parse_audiences({k: {**v, "mode": "add"} for k, v in raw.items()})  # adds only: fine
+
+
+def test_one_list_named_by_name_and_by_id_is_refused_before_any_write(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    seed(sb, tmp_path, 4, lists=range(4))
+    list_id = next(x["id"] for x in sb.dump("lists") if x["name"] == "Newsletter")
+    lines = [
+        *stream_messages("news_a", [{"email": email(0)}]),
+        *stream_messages("news_b", [{"email": email(1)}]),
+    ]
+    with pytest.raises(AudienceConfigError) as exc:
+        run_target(
+            sb.api_url,
+            lines,
+            tmp_path,
+            audiences={
+                "news_a": {"list": "Newsletter", "mode": "mirror"},
+                "news_b": {"list": int(list_id), "mode": "add"},
+            },
+        )
+    assert "audience 'news_a'" in str(exc.value) and "audience 'news_b'" in str(exc.value)
+    assert writes(sb.stats()) == {}
+
+
+def test_a_mirror_whose_adds_were_refused_removes_nobody(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    seed(sb, tmp_path, 10, tags=range(10))
+    refused = {"/api/3/import/bulk_import", "/api/3/contact/sync"}
+    proxy = SideloadingProxy(sb, refuse=lambda method, path: method == "POST" and path in refused)
+    stream = [{"email": email(i)} for i in range(1, 10)] + [{"email": "new@example.com"}]
+    try:
+        result = run_target(
+            proxy.api_url, stream_messages("vip_customers", stream), tmp_path, audiences=VIP
+        )
+    finally:
+        proxy.close()
+    assert tagged(sb) == {email(i) for i in range(10)}  # member 0 kept
+    [refusal] = result.target.audience_refusals  # exit 3, like the guard
+    assert "adds not confirmed" in refusal and "audience 'vip_customers'" in refusal
+    summary = audience_summary(result)["vip_customers"]
+    assert (summary["removed"], summary["rejected"]) == (0, 10)
+    assert "adds not confirmed" in summary["refused"]
+    assert "DELETE /contactTags/{id}" not in writes(sb.stats())
+
+
+def test_a_failed_tag_removal_does_not_hide_that_the_contact_joined(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    seed(sb, tmp_path, 5, tags=range(5))
+    run_target(
+        sb.api_url, stream_messages("contacts", [{"email": email(0), "tags": ["Old"]}]), tmp_path
+    )
+    stream = [{"email": email(i)} for i in range(1, 5)]
+    stream.append({"email": email(0), "remove_tags": ["Old"]})
+    proxy = SideloadingProxy(sb, refuse_deletes=True)  # the tag removal fails
+    try:
+        result = run_target(
+            proxy.api_url, stream_messages("vip_customers", stream), tmp_path, audiences=VIP
+        )
+    finally:
+        proxy.close()
+    summary = audience_summary(result)["vip_customers"]
+    assert summary["rejected"] == 1 and "contact written, but" in result.rejects[0]["reason"]
+    assert summary["already_members"] == 5  # its VIP add was confirmed all the same
+    assert result.target.audience_refusals == []
+
+
+def test_members_without_an_email_leave_a_mirror_and_count_for_the_guard(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    seed(sb, tmp_path, 10, tags=range(10))
+    ids = {c["email"].lower(): c["id"] for c in sb.dump("contacts")}
+    nameless = {ids[email(8)], ids[email(9)]}  # as an account shows phone-only contacts
+    stream = [{"email": email(i)} for i in range(8)]
+
+    def run(**config):
+        proxy = SideloadingProxy(sb, blank_emails=nameless)
+        try:
+            return run_target(
+                proxy.api_url, stream_messages("vip_customers", stream), tmp_path, **config
+            )
+        finally:
+            proxy.close()
+
+    # the guard counts them: 2 of 10 is more than 0.1 (a string, as Meltano passes it)
+    result = run(audiences=VIP, audience_max_removal_fraction="0.1")
+    assert "would remove 2 of 10" in result.target.audience_refusals[0]
+    assert tagged(sb) == {email(i) for i in range(10)}
+    result = run(audiences=VIP)
+    summary = audience_summary(result)["vip_customers"]
+    assert (summary["members_before"], summary["removed"]) == (10, 2)
+    assert tagged(sb) == {email(i) for i in range(8)}
+
+
+def test_a_list_removal_never_recreates_a_contact_deleted_meanwhile(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    seed(sb, tmp_path, 60, lists=range(60))
+    ids = {c["email"].lower(): c["id"] for c in sb.dump("contacts")}
+    deleted: list[str] = []
+
+    def delete_member_once(method: str, path: str) -> None:
+        # the list's unsubscribed read follows the members read: delete a leaving member now
+        if not deleted and method == "GET" and "status=2" in path:
+            deleted.append(ids[email(0)])
+            requests.delete(
+                f"{sb.api_url}/contacts/{ids[email(0)]}", headers={"Api-Token": TOKEN}, timeout=10
+            )
+
+    proxy = SideloadingProxy(sb, before=delete_member_once)
+    stream = [{"email": email(i)} for i in range(12, 60)]  # 0-11 leave (12 > sync_max_requests)
+    try:
+        result = run_target(
+            proxy.api_url,
+            stream_messages("newsletter", stream),
+            tmp_path,
+            audiences={"newsletter": {"list": "Newsletter", "mode": "mirror"}},
+            audience_max_removal_fraction=0.25,
+        )
+    finally:
+        proxy.close()
+    assert deleted
+    assert email(0) not in {c["email"].lower() for c in sb.dump("contacts")}  # not recreated
+    summary = audience_summary(result)["newsletter"]
+    assert (summary["removed"], summary["gone"], summary["removal_failed"]) == (11, 1, 0)
+    assert {e for e, s in on_list(sb).items() if s == "2"} == {email(i) for i in range(1, 12)}
