@@ -116,7 +116,7 @@ class Spill:
 
 def describe_record(record: t.Mapping[str, t.Any]) -> str:
     """Which record a message is about: its id, email or title (the first it has)."""
-    for key in ("id", "email", "contact_email", "title", "name"):
+    for key in ("id", "email", "title", "name", "contact_email"):
         if record.get(key) not in (None, ""):
             return f"{key}={record[key]!r}"
     return "(no id, email or title)"

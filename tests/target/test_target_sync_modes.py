@@ -179,3 +179,46 @@ def test_the_skip_rule():
     assert skip_reason("update_only", True, "deal") is None
     assert "left as it is" in (skip_reason("create_only", True, "account") or "")
     assert skip_reason("create_only", False, "account") is None
+
+
+@pytest.mark.parametrize("sync_max_requests", [0, 10])  # bulk import / contact/sync
+def test_update_only_never_creates_the_account_a_contact_or_deal_names(
+    make_sandbox, tmp_path, sync_max_requests
+):
+    sb = make_sandbox()
+    dealer = {"email": "dealer@example.com"}
+    deal = {
+        "title": "Old deal",
+        "pipeline": "Sales",
+        "stage": "Qualified",
+        "contact_email": "dealer@example.com",
+    }
+    setup = [
+        *stream_messages("accounts", [{"name": "Old Co"}]),
+        *stream_messages("contacts", [dealer, {"email": "other@example.com"}]),
+        *stream_messages("deals", [deal]),
+    ]
+    assert run_target(sb.api_url, setup, tmp_path).rejects == []
+    lines = [
+        *stream_messages(
+            "contacts",
+            [
+                {"email": "dealer@example.com", "first_name": "New", "account": "Nope Co"},
+                {"email": "other@example.com", "account": "Old Co"},
+            ],
+        ),
+        *stream_messages("deals", [{**deal, "value": 42, "account": "Nope Co"}]),
+    ]
+    result = run_target(
+        sb.api_url, lines, tmp_path, sync_mode="update_only", sync_max_requests=sync_max_requests
+    )
+    accounts = {a["name"]: a["id"] for a in sb.dump("accounts")}
+    assert sorted(accounts) == ["Old Co"]  # "Nope Co" was not created
+    assert (result.ledger["written"], result.ledger["rejected"]) == (3, 0)
+    assert people(sb)["dealer@example.com"]["firstName"] == "New"
+    [stored] = sb.dump("deals")
+    assert str(stored["value"]) == "42" and str(stored.get("account") or "") in ("", "0", "None")
+    links = {(str(x["contact"]), str(x["account"])) for x in sb.dump("accountContacts")}
+    assert (str(people(sb)["other@example.com"]["id"]), str(accounts["Old Co"])) in links
+    skips = result.target.run.ledger.summary()["field_skips"]
+    assert skips == {"contacts": {"account": 1}, "deals": {"account": 1}}
