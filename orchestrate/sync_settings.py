@@ -53,6 +53,8 @@ def kind_of(schema: dict[str, Any]) -> str:
 
     Numbers become `integer`: Meltano 4.4.1 crashes serializing a `decimal` value that came
     from an environment variable; YAML numbers under `config:` still pass through as floats.
+    A number the plugin also accepts as a string (a fraction such as
+    `audience_max_removal_fraction`) becomes `string`, so `0.1` from the environment passes.
     """
     types = schema.get("type") or ["string"]
     types = [t for t in (types if isinstance(types, list) else [types]) if t != "null"]
@@ -60,7 +62,7 @@ def kind_of(schema: dict[str, Any]) -> str:
     if schema.get("format") == "date-time":
         return "date_iso8601"
     if first == "number":
-        return "integer"
+        return "string" if "string" in types else "integer"
     return KINDS.get(first, "string")
 
 
