@@ -12,8 +12,10 @@ reason we send it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import typing as t
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -110,12 +112,28 @@ EXTRAS: dict[tuple[str, str], tuple[dict[str, t.Any], str]] = {
 }
 
 
+def require_reference_dir(directory: Path | None, environ: t.Mapping[str, str]) -> Path:
+    """The reference folder; missing, the tests skip locally but FAIL in CI (`CI` set), where
+    a fresh clone has ../shared beside it and a skip would hide the whole contract."""
+    if directory is not None:
+        return directory
+    message = "the write-endpoint reference text is not here (set AC_REFERENCE_DIR)"
+    if environ.get("CI"):
+        pytest.fail(f"{message}; CI must have ../shared/reference beside the clone")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="module")
 def reference() -> WriteReference:
-    directory = reference_dir()
-    if directory is None:
-        pytest.skip("the write-endpoint reference text is not here (set AC_REFERENCE_DIR)")
-    return load_write_reference(directory)
+    return load_write_reference(require_reference_dir(reference_dir(), os.environ))
+
+
+def test_a_missing_reference_fails_in_ci_and_skips_elsewhere(tmp_path: Path) -> None:
+    assert require_reference_dir(tmp_path, {"CI": "true"}) == tmp_path
+    with pytest.raises(pytest.fail.Exception, match="CI must have"):
+        require_reference_dir(None, {"CI": "true"})
+    with pytest.raises(pytest.skip.Exception):
+        require_reference_dir(None, {})
 
 
 def contract(reference: WriteReference, route: str) -> dict[str, t.Any]:
