@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
+from singer_sdk.target_base import Target
 
 from activecampaign_http import ApiClient, RetriesExhaustedError
 from target_activecampaign.audiences import Audiences
@@ -54,9 +55,6 @@ from target_activecampaign.rejects import Ledger
 from target_activecampaign.resolver import DRY_RUN_ID, Resolver
 from target_activecampaign.sync_mode import Skipped, SyncGate
 from target_activecampaign.translate import IdTranslator, Untranslated
-
-if t.TYPE_CHECKING:
-    from target_activecampaign.target import TargetActiveCampaign
 
 
 @dataclass
@@ -128,6 +126,19 @@ def contact_ref(record: t.Mapping[str, t.Any]) -> t.Any:
     return record.get("contact") if value is None else value
 
 
+class SinkHost(t.Protocol):
+    """What a sink needs of the target (typed here, so sinks need not import the target)."""
+
+    final_pass: bool
+
+    @property
+    def run(self) -> RunContext: ...
+
+    def object_type_of(self, stream_name: str) -> str: ...
+
+    def drain_prerequisites(self, sink: ActiveCampaignSink) -> None: ...
+
+
 class ActiveCampaignSink(BatchSink):
     """Shared plumbing: schema checks become rejects, dependencies drain first."""
 
@@ -136,13 +147,13 @@ class ActiveCampaignSink(BatchSink):
 
     def __init__(
         self,
-        target: TargetActiveCampaign,
+        target: Target,
         stream_name: str,
         schema: dict,
         key_properties: t.Sequence[str] | None,
     ) -> None:
-        self.ac_target = target
-        self.object_type = target.object_type_of(stream_name)
+        self.ac_target = t.cast("SinkHost", target)  # the target: a Target and a SinkHost
+        self.object_type = self.ac_target.object_type_of(stream_name)
         self._invalid: dict[int, str] = {}
         self.deferred = Spill()
         self._warned_keys: set[str] = set()
