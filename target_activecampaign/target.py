@@ -321,6 +321,15 @@ class TargetActiveCampaign(Target):
                 ),
                 exclude_automations=bool(cfg.get("exclude_automations", False)),
             )
+            audiences = Audiences(
+                self.audience_specs,
+                client,
+                resolver,
+                self.logger,
+                dry_run=dry_run,
+                max_removal_fraction=removal_fraction(cfg.get("audience_max_removal_fraction")),
+            )
+            audiences.check_list_overlaps()  # one list named two ways: stop before any write
             self._run = RunContext(
                 client=client,
                 create_client=create_client,
@@ -332,16 +341,8 @@ class TargetActiveCampaign(Target):
                 sync=SyncGate(cfg.get("sync_mode") or UPSERT, resolver),
                 dry_run=dry_run,
                 user_id=str(me["id"]) if me.get("id") is not None else None,
-                audiences=Audiences(
-                    self.audience_specs,
-                    client,
-                    resolver,
-                    self.logger,
-                    dry_run=dry_run,
-                    max_removal_fraction=removal_fraction(cfg.get("audience_max_removal_fraction")),
-                ),
+                audiences=audiences,
             )
-            self._run.audiences.check_list_overlaps()  # one list named two ways: stop now
             if dry_run:
                 self.logger.info("Dry run: nothing will be written.")
         return self._run
