@@ -125,3 +125,18 @@ def test_declared_kinds_are_what_sync_settings_derives() -> None:
     for key, schema in about["settings"]["properties"].items():
         assert declared[key]["kind"] == kind_of(schema), key
     assert declared["audience_max_removal_fraction"]["kind"] == "string"
+
+
+def test_a_string_choice_is_declared_as_options() -> None:
+    """`sync_mode` (and `id_translation`) are `kind: options` listing the plugin's values."""
+    assert kind_of({"type": ["string", "null"], "enum": ["a", "b"]}) == "options"
+    assert kind_of({"type": ["integer", "null"], "enum": [0, 1]}) == "integer"
+    declared = {s["name"]: s for s in plugin("loaders", "target-activecampaign")["settings"]}
+    assert declared["sync_mode"]["kind"] == "options"
+    assert [o["value"] for o in declared["sync_mode"]["options"]] == [
+        "upsert",
+        "update_only",
+        "create_only",
+    ]
+    choices = [o["value"] for o in declared["id_translation"]["options"]]
+    assert choices == ["auto", "on", "off"]  # strings, not YAML booleans
