@@ -358,13 +358,16 @@ class ActiveCampaignSink(BatchSink):
             raise Reject(f"account {name!r} does not exist in this account")
         return found
 
-    def existing_account(self, value: t.Any, record: dict, field: str) -> str | None:
+    def existing_account(
+        self, value: t.Any, record: dict, field: str, *, by_name: bool = False
+    ) -> str | None:
         """Under update_only (nothing is created): the account if it exists, else None.
 
         An unknown account name only drops the link: the record is still written, and the
-        skipped field is counted and logged with the record it belongs to.
+        skipped field is counted and logged with the record it belongs to. `by_name`: the
+        value is a name even if it looks like an id (a contact's `account`, imported by name).
         """
-        name, account_id, translated = self._account_ref(value)
+        name, account_id, translated = (value, None, False) if by_name else self._account_ref(value)
         if account_id is not None or name is None or translated:
             return self.account_id(value, create=False)
         found = self.resolver.account_id(name)
@@ -455,7 +458,9 @@ class ContactsSink(ActiveCampaignSink):
                     entry = import_entry(intent, values, subs, unsubs)
                     self.run.sync.check_contact(intent.email)  # sync_mode: may skip it
                     if intent.account and not self.run.sync.creates:
-                        account = self.existing_account(intent.account, record, "account")
+                        account = self.existing_account(
+                            intent.account, record, "account", by_name=True
+                        )
                         if account is None:
                             entry.pop("customer_acct_name", None)  # update_only: never created
                     # the audience's confirmation first: a later failing step (tag removal)
