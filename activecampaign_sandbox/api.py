@@ -229,6 +229,7 @@ class Account:
                 chosen = sorted({all_ids[min(n - 1, int(j * step) + off)] for j in range(k)})
             for i in chosen:
                 touch_record(self, name, t, i)
+            capture.links_mutated(self, name, chosen)
             self.bump()
             return chosen
 

@@ -27,6 +27,8 @@ LIST_INCLUDES: dict[str, tuple[str, str]] = {
     "accountContacts": ("accountContacts", "contact"),
     "deals": ("deals", "contact"),
 }
+# the contact's links: a write to one of these is a "link write"
+LINK_TABLES = frozenset(tbl for tbl, _ in LIST_INCLUDES.values()) - {"deals"}
 # GET /contacts/{id} sideloads these too; the sandbox holds none, so they come back empty
 EMPTY_INCLUDES = ("geoAddresses", "geoIps")
 SUPPORTED_INCLUDES: tuple[str, ...] = (*LIST_INCLUDES, *EMPTY_INCLUDES)
@@ -150,6 +152,15 @@ def link_written(acct: Account, contact: Any, now: float | None = None) -> None:
     stamp_contact(acct, c, time.time() if now is None else now)
 
 
+def links_mutated(acct: Account, name: str, ids: list[int]) -> None:
+    """Mutated link rows (control API) are link writes too."""
+    if name not in LINK_TABLES:
+        return
+    now = time.time()
+    for i in ids:
+        link_written(acct, _contact_of_link(acct, name, i), now)
+
+
 # -- deleting --------------------------------------------------------------------------------
 def delete_cascade(acct: Account, name: str, i: int) -> dict[str, list[int]]:
     """Delete one row and every row that goes with it; returns the ids removed per table."""
@@ -193,11 +204,8 @@ def _children(acct: Account, table: str, field: str, parent: int) -> list[int]:
     return t.children_by(field, parent)
 
 
-_LINK_TABLES = {tbl for tbl, _ in LIST_INCLUDES.values()} - {"deals"}
-
-
 def _contact_of_link(acct: Account, name: str, i: int) -> str | None:
-    if name not in _LINK_TABLES:
+    if name not in LINK_TABLES:
         return None
     v = acct.world.tables[name].value(i, "contact")
     return None if v is None else str(v)
@@ -229,9 +237,8 @@ def append_rows(acct: Account, name: str, count: int) -> list[int]:
         parents = acct.world.tables[parent_table].ids if parent_table else ()
         if not template_ids or (parent_table and not parents):
             return []
-        base = len(t.ids) + t.next_id
         for k in range(max(0, int(count))):
-            v = h1(acct.world.seed, _APPEND_SALT, base + k)
+            v = h1(acct.world.seed, _APPEND_SALT, t.next_id + k)
             tmpl = t.get(template_ids[v % len(template_ids)]) or {}
             rec = {key: val for key, val in tmpl.items() if key not in ("id", "links")}
             now = time.time()
@@ -251,8 +258,6 @@ def append_rows(acct: Account, name: str, count: int) -> list[int]:
                     rec["reltype"], rec["d_id"] = "Subscriber", "0"
             rec["id"] = None
             j = t.insert(rec)
-            if name == "activities":
-                acct.world.activities_by_contact.setdefault(int(rec["contact"]), [])
             out.append(j)
         acct.bump()
     return out
@@ -287,15 +292,7 @@ def mutate_with_links(
             fv_id = _change_field_value(acct, c, fv, now)
             if fv_id is not None:
                 out["fieldValues"].append(fv_id)
-            have = {str(tables["contactTags"].value(j, "tag")) for j in _ct(acct, c)}
-            tag = next(
-                (
-                    tid
-                    for k in range(ntags)
-                    if str(tid := (h1(acct.world.seed, 77, c) + k) % ntags + 1) not in have
-                ),
-                None,
-            )
+            tag = _unlinked_tag(acct, c, ntags)
             if tag is None:
                 tag = w.create_tag(f"mutated-{c}-{int(now)}", "contact", "", now)
             j, _ = w.link_tag(c, tag, now)
@@ -313,8 +310,16 @@ def mutate_with_links(
     return out
 
 
-def _ct(acct: Account, c: int) -> list[int]:
-    return acct.world.tables["contactTags"].children("contact", c)
+def _unlinked_tag(acct: Account, c: int, ntags: int) -> int | None:
+    """A tag the contact does not have yet (a seeded pick), or None if it has them all."""
+    ct = acct.world.tables["contactTags"]
+    have = {str(ct.value(j, "tag")) for j in ct.children("contact", c)}
+    start = h1(acct.world.seed, 77, c)
+    for k in range(ntags):
+        tag = (start + k) % ntags + 1
+        if str(tag) not in have and acct.world.tables["tags"].exists(tag):
+            return tag
+    return None
 
 
 def _change_field_value(acct: Account, c: int, fv: list[int], now: float) -> int | None:

@@ -486,7 +486,9 @@ def test_control_delete_of_a_contact_cascades(sb: Sandbox) -> None:
 
 @pytest.mark.parametrize("bump", [False, True])
 def test_mutate_with_links(sb: Sandbox, bump: bool) -> None:
-    configure(sb, link_writes_bump_contact_udate=bump)
+    assert (
+        configure(sb, link_writes_bump_contact_udate=bump)["link_writes_bump_contact_udate"] is bump
+    )
     ids = [int(c["id"]) for c in sb.dump("contacts")[:4]]
     before = {c: get(sb, f"/contacts/{c}").json() for c in ids}
     start = int(time.time())
@@ -543,3 +545,18 @@ def test_cli_and_process_options() -> None:
         assert proc.delete("emailActivities", new[:1])["emailActivities"] == new[:1]
         out = proc.mutate("contacts", 0.1, with_links=True)
         assert len(out["ids"]) == 3 and len(out["contactTags"]) == 3
+
+
+@pytest.mark.parametrize("bump", [False, True])
+def test_mutating_a_link_follows_the_bump_switch(sb: Sandbox, bump: bool) -> None:
+    assert (
+        configure(sb, link_writes_bump_contact_udate=bump)["link_writes_bump_contact_udate"] is bump
+    )
+    row = get(sb, "/fieldValues", {"limit": 1}).json()["fieldValues"][0]
+    before = get(sb, f"/contacts/{row['contact']}").json()["contact"]["udate"]
+    start = int(time.time())
+    control(sb, "mutate", {"resource": "fieldValues", "ids": [row["id"]]})
+    fv = get(sb, f"/fieldValues/{row['id']}").json()["fieldValue"]
+    assert ts(fv["udate"]).timestamp() >= start
+    after = get(sb, f"/contacts/{row['contact']}").json()["contact"]["udate"]
+    assert (after != before) is bump
