@@ -16,7 +16,9 @@ import math
 import typing as t
 from collections import deque
 from concurrent.futures import Future
+from functools import cached_property
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
 from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
@@ -28,7 +30,8 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from activecampaign_http import ApiError
-from tap_activecampaign import schemas
+from tap_activecampaign import changes, schemas
+from tap_activecampaign.changes import Plan, StreamCapture
 from tap_activecampaign.conform import RecordConverter
 
 if t.TYPE_CHECKING:
@@ -44,6 +47,21 @@ PAGE_SIZE = 100  # the API's maximum `limit`
 #: start; on a tiny account at most this many minus one come back empty.
 SPECULATIVE_RANGES = 2
 SCHEMA_DIR = SchemaDirectory(schemas)
+
+
+class CaptureSchema(StreamSchema):
+    """The stream's JSON schema, plus ``_sdc_deleted_at`` where deletions are signalled."""
+
+    def get_stream_schema(self, stream: t.Any, stream_class: t.Any) -> t.Any:
+        schema = super().get_stream_schema(stream, stream_class)
+        if not getattr(stream, "track_deletions", False):
+            return schema
+        props = schema.get("properties", {})
+        if changes.DELETED_AT in props:
+            return schema
+        return {**schema, "properties": {**props, changes.DELETED_AT: changes.DELETED_AT_SCHEMA}}
+
+
 #: First-page statuses meaning "this endpoint is not part of the account's plan".
 UNAVAILABLE = frozenset({HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN})
 PROGRESS_MARKERS = "progress_markers"
@@ -148,8 +166,16 @@ class ActiveCampaignStream(RESTStream[t.Any]):
     #: ending in ``skip_hint``, rather than failing the run.
     skip_statuses: t.ClassVar[frozenset[int]] = frozenset()
     skip_hint: str = ""
+    #: How an incremental run finds this stream's changes (see ``changes``): ``server`` where
+    #: ``server_filter_param`` is set, else ``reread``; ``tail`` for append-only logs;
+    #: ``contacts`` for children sideloaded on the contacts pages (``sideload_key``).
+    change_mode: str = ""
+    #: The contacts ``include=`` value (and response key) that carries this stream's rows.
+    sideload_key: str = ""
+    #: Whether whole reads look for deleted rows (integer ``id`` keys only).
+    scan_deletions: bool = True
 
-    schema = StreamSchema(SCHEMA_DIR)
+    schema = CaptureSchema(SCHEMA_DIR)
 
     # Our converter conforms records to the schema (one pass over typed fields), so the
     # SDK's generic recursive conformance would only repeat the work.
@@ -167,6 +193,12 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         self._filter: dict[str, t.Any] = {}
         self._reported_unknown: set[str] = set()
         self._fast_map: bool | None = None
+        self._capture: StreamCapture | None = None
+        self._pages = 0
+        self._rows_seen = 0
+        self._last_row_id: t.Any = None
+        self._resumed = False
+        self._schema_sent_early = False
 
     # -- declarative helpers --------------------------------------------------------------
 
@@ -200,6 +232,25 @@ class ActiveCampaignStream(RESTStream[t.Any]):
                 path = path.replace(f"{{{key}}}", str(value))
         return self.url_base + path
 
+    @property
+    def mode(self) -> str:
+        """This stream's change-capture mode."""
+        if self.change_mode:
+            return self.change_mode
+        return changes.SERVER if self.server_filter_param else changes.REREAD
+
+    @cached_property
+    def track_deletions(self) -> bool:
+        """Whole reads signal missing rows as deleted (integer ``id`` keys only)."""
+        return self.scan_deletions and self.primary_keys == ["id"]
+
+    @property
+    def capture(self) -> StreamCapture:
+        """This run's change-capture state of the stream."""
+        if self._capture is None:
+            self._capture = StreamCapture(self.get_context_state(None), self.logger, self.name)
+        return self._capture
+
     # -- incremental ----------------------------------------------------------------------
 
     def lookback(self) -> dt.timedelta:
@@ -215,10 +266,15 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             return None
         return start - self.lookback()
 
-    @staticmethod
-    def format_filter_value(value: dt.datetime) -> str:
-        """Filter values go out in UTC ISO 8601, which the API accepts with its offset."""
-        return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+    def format_filter_value(self, value: dt.datetime) -> str:
+        """The account's local time with its offset (``2026-12-03T02:18:41-05:00``).
+
+        Date filters are typed only "string", and some accounts read them as wall time in the
+        account's zone: local time with the offset is right whether the offset is honoured
+        or ignored.
+        """
+        zone = ZoneInfo(self.config.get("account_timezone") or "UTC")
+        return value.astimezone(zone).isoformat(timespec="seconds")
 
     def filter_params(self, context: Context | None) -> dict[str, t.Any]:
         """Server-side incremental filter parameters for this run."""
@@ -300,6 +356,9 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         if conv is None:
             conv = self._converter = self._build_converter()
         record = conv.convert(self.preprocess_record(row))
+        capture = self._capture
+        if capture is not None and capture.ids is not None:
+            capture.ids.add(record["id"])
         since = self._client_since
         if since is not None:
             value = parse_timestamp(record.get(self.replication_key))  # type: ignore[arg-type]
@@ -418,7 +477,12 @@ class ActiveCampaignStream(RESTStream[t.Any]):
 
     def _emit_page(self, response: requests.Response) -> list[dict]:
         self._page_time = dt.datetime.now(dt.UTC)
-        return self.parse_response(response)
+        page = self.parse_response(response)
+        self._pages += 1
+        if page:
+            self._rows_seen += len(page)
+            self._last_row_id = page[-1].get("id")
+        return page
 
     def get_records(self, context: Context | None) -> Iterator[dict]:
         """All records; afterwards, say once which fields the API sent that the schema lacks."""
@@ -429,16 +493,193 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             self._reported_unknown.update(new)
             self.logger.warning("'%s': fields not in the schema, left out: %s", self.name, new)
 
+    def read_plan(self, context: Context | None) -> Plan:
+        """How this run reads the stream (whole, tail, server filter, or not at all)."""
+        sideloads = self._tap.sideloads
+        plan = changes.plan_read(
+            self.mode,
+            self.capture.stored,
+            interval=float(self.config.get("reread_interval", changes.DEFAULT_REREAD_INTERVAL)),
+            now=dt.datetime.now(dt.UTC),
+            sideloaded=bool(
+                self.sideload_key and sideloads and sideloads.served(self.sideload_key)
+            ),
+        )
+        if plan.whole and self.mode == changes.SERVER and not self.track_deletions:
+            return Plan(read=True, whole=False, why="server filter")
+        return plan
+
     def request_records(self, context: Context | None) -> Iterator[dict]:
-        """All records of the endpoint, pages fetched concurrently once the total is known."""
-        self._filter = self.filter_params(context)
+        """This run's records: per the read plan, then any rows found deleted."""
+        plan = self.read_plan(context)
+        if not plan.read:
+            self.logger.info("'%s' not read in this run: %s", self.name, plan.why)
+            yield from self._sideloaded_deletions()
+            return
+        started = dt.datetime.now(dt.UTC)
+        whole = plan.whole
+        self._filter = {} if whole else self.filter_params(context)
         # Also applied on server-filtered streams: the API's bound is inclusive, so the
-        # record that set the bookmark would otherwise come back on every run.
-        self._client_since = self.incremental_since(context)
+        # record that set the bookmark would otherwise come back on every run. Not on a
+        # tail: every row past the boundary is new, whatever its timestamp.
+        self._client_since = None if plan.tail else self.incremental_since(context)
         self._seed_bookmark(context)
+        if plan.tail is not None:
+            if (yield from self._tail_records(context, plan.tail)):
+                return
+            whole = True
+            self._client_since = self.incremental_since(context)
+        if whole and self.track_deletions:
+            self.capture.begin_whole()
+        self._pages = self._rows_seen = 0
+        self._last_row_id = None
         if self.keyset:
             yield from self._keyset_records(context)
+            if self._resumed:
+                self.capture.complete = False
+        else:
+            yield from self._offset_records(context)
+        if whole:
+            yield from self._finish_whole(started)
+
+    def _finish_whole(self, started: dt.datetime) -> Iterator[dict]:
+        """Store the whole read's outcome and yield a record for every row found gone."""
+        tail = None
+        if self.mode == changes.TAIL:
+            last = self._last_row_id
+            tail = {"offset": self._rows_seen, "last_id": None if last is None else str(last)}
+        gone = self.capture.finish_whole(
+            started=started,
+            pages=self._pages,
+            max_fraction=self.max_deleted_fraction,
+            track_ids=self.track_deletions,
+            tail=tail,
+        )
+        if gone and not self.keyset:
+            gone = self.confirm_gone(gone)
+        yield from self._deletion_records(gone)
+
+    @property
+    def max_deleted_fraction(self) -> float:
+        """The mass-deletion guard's threshold."""
+        return float(self.config.get("max_deleted_fraction", changes.DEFAULT_MAX_DELETED_FRACTION))
+
+    def _deletion_records(self, gone: list[int]) -> Iterator[dict]:
+        if not gone:
             return
+        when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.logger.info("'%s': %d rows deleted since the last whole read", self.name, len(gone))
+        self._client_since = None
+        self._page_time = dt.datetime.now(dt.UTC)
+        for ident in gone:
+            yield changes.deletion_record("id", ident, when)
+
+    def confirm_gone(self, candidates: list[int]) -> list[int]:
+        """Ids whose own URL answers 404: an offset-paged read can miss a row that moved
+        between two pages (a row deleted meanwhile shifts the rest), so a missing id is
+        only believed once the API says it is gone."""
+        client = self._tap.api_client
+        base = self.get_url(None)
+
+        def gone(ident: int) -> bool:
+            try:
+                response = client.request("GET", f"{base}/{ident}", ok_statuses=(404,))
+            except ApiError:
+                return False
+            return response.status_code == HTTPStatus.NOT_FOUND
+
+        tasks = ((lambda ident=ident: gone(ident)) for ident in candidates)
+        return [ident for ident, ok in zip(candidates, self.ordered(tasks), strict=True) if ok]
+
+    def _sideloaded_deletions(self) -> Iterator[dict]:
+        """A sideloaded child after a complete whole contacts read: its deleted rows."""
+        sideloads = self._tap.sideloads
+        if not (self.sideload_key and sideloads and sideloads.served(self.sideload_key)):
+            return
+        if self.capture.ids is None or not sideloads.whole_complete:
+            return
+        gone = self.capture.finish_whole(
+            started=sideloads.started,
+            pages=0,
+            max_fraction=self.max_deleted_fraction,
+            track_ids=self.track_deletions,
+        )
+        yield from self._deletion_records(gone)
+
+    def emit_sideloaded(self, rows: list[dict], *, whole: bool) -> None:
+        """Write rows of this stream that came with another stream's pages (contacts'
+        ``include=``), before that stream's STATE vouches for them.
+
+        Rows of changed contacts are all written (the contact changed, whatever their own
+        timestamps say) and leave the bookmark alone; a whole read is filtered by this
+        stream's bookmark and moves it, as this stream's own whole read would.
+        """
+        if not self._schema_sent_early:
+            self._schema_sent_early = True
+            self._write_schema_message()
+            if whole:
+                self._write_starting_replication_value(None)
+                self._client_since = self.incremental_since(None)
+                self._seed_bookmark(None)
+            else:
+                self._client_since = None
+        self._page_time = dt.datetime.now(dt.UTC)
+        post_process = self.post_process
+        write = self._write_record_message
+        for row in rows:
+            record = post_process(row)
+            if record is None:
+                continue
+            write(record)
+            if whole:
+                self._increment_stream_state(record)
+
+    def _tail_records(self, context: Context | None, tail: dict[str, t.Any]) -> t.Generator:
+        """Rows appended to a log since the last run; returns False (nothing yielded) when
+        the boundary row moved, so the caller reads the stream whole instead."""
+        offset = int(tail["offset"]) - 1
+        counter = self.get_http_request_counter()
+        with counter:
+            first = self.fetch(context, offset)
+            counter.increment()
+            page = self.parse_response(first)
+            if not page or str(page[0].get("id")) != str(tail.get("last_id")):
+                self.logger.info(
+                    "'%s': the last row read is no longer where it was (rows deleted): "
+                    "reading the stream whole",
+                    self.name,
+                )
+                return False
+            self._page_time = dt.datetime.now(dt.UTC)
+            yield from page[1:]
+            seen = offset + len(page)
+            last_id = page[-1].get("id")
+            total = meta_total(first.ac_json)  # type: ignore[attr-defined]
+            if total is not None and seen < total:
+                tasks = (
+                    (lambda offset=offset: self.fetch(context, offset))
+                    for offset in range(seen, total, PAGE_SIZE)
+                )
+                for response in self.ordered(tasks):
+                    counter.increment()
+                    page = self._emit_page(response)
+                    yield from page
+                    if page:
+                        seen += len(page)
+                        last_id = page[-1].get("id")
+            elif total is None:
+                while len(page) >= PAGE_SIZE:
+                    page = self._emit_page(self.fetch(context, seen))
+                    counter.increment()
+                    yield from page
+                    if page:
+                        seen += len(page)
+                        last_id = page[-1].get("id")
+        self.capture.store_tail({"offset": seen, "last_id": str(last_id)})
+        return True
+
+    def _offset_records(self, context: Context | None) -> Iterator[dict]:
+        """All records of the endpoint, pages fetched concurrently once the total is known."""
         counter = self.get_http_request_counter()
         with counter:
             counter.with_context(context)
@@ -454,6 +695,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
                         self.name,
                         exc.status,
                     )
+                    self.capture.complete = False
                     return
                 if exc.status in self.skip_statuses:
                     self.logger.warning(
@@ -463,6 +705,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
                         exc,
                         self.skip_hint,
                     )
+                    self.capture.complete = False
                     return
                 raise
             counter.increment()
@@ -497,6 +740,9 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             token["id_less"] = less
         return token
 
+    def after_page(self, body: t.Any) -> None:
+        """Hook run after a keyset page's records are emitted, before its STATE."""
+
     def _save_resume(self, context: Context | None, last_id: int) -> None:
         """Record the id emitted so far and flush state, so a killed run resumes here."""
         state = self.get_context_state(context)
@@ -517,6 +763,8 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         start = 0
         if isinstance(resume, dict) and resume.get("filter") == (self._filter or None):
             start = int(resume.get("id_greater") or 0)
+        self._resumed = start > 0
+        if self._resumed:
             self.logger.info("Resuming '%s' after id %d", self.name, start)
         counter = self.get_http_request_counter()
         pool = self._tap.executor
@@ -548,6 +796,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         page = self._emit_page(first)
         total = meta_total(first.ac_json)  # type: ignore[attr-defined]
         yield from page
+        self.after_page(first.ac_json)  # type: ignore[attr-defined]
         last = int(page[-1]["id"]) if page else start
         if page:
             self._save_resume(context, last)
@@ -563,6 +812,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             counter.increment()
             page = self._emit_page(response)
             yield from page
+            self.after_page(response.ac_json)  # type: ignore[attr-defined]
             if not page:
                 return
             last = int(page[-1]["id"])
@@ -574,9 +824,10 @@ class ActiveCampaignStream(RESTStream[t.Any]):
 
     def _fetch_range(
         self, context: Context | None, greater: int, less: int | None
-    ) -> tuple[list[list[dict]], int]:
-        """All pages of ids in (greater, less), continuing by keyset past full pages."""
-        pages: list[list[dict]] = []
+    ) -> tuple[list[tuple[list[dict], t.Any]], int]:
+        """All pages of ids in (greater, less) with their bodies, continuing by keyset past
+        full pages."""
+        pages: list[tuple[list[dict], t.Any]] = []
         requests_made = 0
         cursor = greater
         expected: int | None = None
@@ -587,7 +838,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             page = self.parse_response(response)
             if expected is None:
                 expected = meta_total(response.ac_json)  # type: ignore[attr-defined]
-            pages.append(page)
+            pages.append((page, response.ac_json))  # type: ignore[attr-defined]
             got += len(page)
             if len(page) < PAGE_SIZE or (expected is not None and got >= expected):
                 return pages, requests_made
@@ -676,12 +927,13 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             lo, less = bounds.popleft()
             for _ in range(made):
                 counter.increment()
-            count = sum(len(p) for p in pages)
+            count = sum(len(p) for p, _ in pages)
             if less is not None:
                 recent.append((less - 1 - lo, count))
-            for page in pages:
+            for page, body in pages:
                 self._page_time = dt.datetime.now(dt.UTC)
                 yield from page
+                self.after_page(body)
                 if page:
                     self._save_resume(context, int(page[-1]["id"]))
             if not count and less is not None:

@@ -8,14 +8,8 @@ import time
 
 from tap_helpers import tap_config
 
-STREAMS = {"contacts", "deals", "accounts", "contact_tags", "field_values"}
-RESOURCES = {
-    "contacts": "contacts",
-    "deals": "deals",
-    "accounts": "accounts",
-    "contact_tags": "contactTags",
-    "field_values": "fieldValues",
-}
+STREAMS = {"contacts", "deals", "accounts"}
+RESOURCES = {"contacts": "contacts", "deals": "deals", "accounts": "accounts"}
 
 
 def ts(value: str) -> dt.datetime:
