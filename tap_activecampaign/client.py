@@ -747,6 +747,9 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         """Record the id emitted so far and flush state, so a killed run resumes here."""
         state = self.get_context_state(context)
         state[RESUME_KEY] = {"id_greater": last_id, "filter": self._filter or None}
+        # Also when the page emitted nothing (a whole read filtered on the client): the
+        # position is progress too. The state writer drops a STATE equal to the last one.
+        self.state_manager.is_flushed = False
         self._write_state_message()
 
     def _keyset_records(self, context: Context | None) -> Iterator[dict]:
