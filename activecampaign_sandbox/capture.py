@@ -360,6 +360,19 @@ class CaptureRoutes:
 
         return fn
 
+    def delete_by_name(self, name: str) -> Any:
+        """DELETE /<name>/{name}: the reference names these rows by their `name`."""
+
+        def fn(req: Request, key: str) -> Result:
+            t = self.a.world.tables[name]
+            hit = next((i for i in t.ids if str(t.value(i, "name")) == key), None)
+            if hit is None:
+                raise not_found(SPECS[name].singular, key)
+            delete_cascade(self.a, name, hit)
+            return Result(200, {})
+
+        return fn
+
     def post_contact_automation(self, req: Request) -> Result:
         """POST /contactAutomations {"contactAutomation": {"contact", "automation"}}."""
         body = self.a.json_body(req)
@@ -413,6 +426,8 @@ EXTRA_DELETES = (
     "messages",
     "groups",
 )
+# documented DELETEs that name the row by its `name`
+DELETES_BY_NAME = ("eventTrackingEvents", "siteTrackingDomains")
 
 
 def register(acct: Account) -> None:
@@ -423,6 +438,9 @@ def register(acct: Account) -> None:
     for name in EXTRA_DELETES:
         if name in acct.world.tables:
             r.add("DELETE", f"/{name}/{{id}}", routes.delete(name))
+    for name in DELETES_BY_NAME:
+        if name in acct.world.tables:
+            r.add("DELETE", f"/{name}/{{id}}", routes.delete_by_name(name))
 
 
 # -- settings and the control API ------------------------------------------------------------

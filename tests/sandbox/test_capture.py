@@ -414,13 +414,24 @@ def test_deleting_a_link_can_bump_its_contact(sb: Sandbox, name: str, contact_fi
     assert ts(udate).timestamp() >= start
 
 
-def test_new_delete_endpoints(sb: Sandbox) -> None:
-    for name in ("contactAutomations", "contactDeals"):
-        row = get(sb, f"/{name}", {"limit": 1}).json()[name][0]
-        before = total(sb, f"/{name}")
-        assert delete(sb, f"/{name}/{row['id']}").status_code == 200
-        assert total(sb, f"/{name}") == before - 1
-        assert delete(sb, f"/{name}/{row['id']}").status_code == 404
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("contactAutomations", "id"),
+        ("contactDeals", "id"),
+        ("accountCustomFieldData", "id"),
+        ("fieldRels", "id"),
+        ("messages", "id"),
+        ("groups", "id"),
+        ("eventTrackingEvents", "name"),
+        ("siteTrackingDomains", "name"),
+    ],
+)
+def test_new_delete_endpoints(sb: Sandbox, name: str, key: str) -> None:
+    rows = sb.dump(name)
+    assert delete(sb, f"/{name}/{rows[0][key]}").status_code == 200
+    assert [r["id"] for r in sb.dump(name)] == [r["id"] for r in rows[1:]]
+    assert delete(sb, f"/{name}/{rows[0][key]}").status_code == 404
 
 
 # -- control API -----------------------------------------------------------------------------
