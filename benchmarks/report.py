@@ -6,6 +6,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from benchmarks import capture
+
 CEILING = 500.0
 
 
@@ -626,6 +628,9 @@ def write_report(results: dict, path: Path) -> str:
         "its memory does not grow with input; at 100,000 contacts it would need 100,000 "
         "requests)."
     )
+    if s.get("capture"):
+        add("")
+        out.extend(capture.report_lines(s["capture"]))
     for title, key in (("Notes from this run", "notes"), ("RECORDS LOST", "lost")):
         if results.get(key):
             add("")
