@@ -15,7 +15,7 @@ Deletions: every complete whole read (contacts and deals too, on the same interv
 scan) compares the ids it saw with those of the previous whole read, kept in the state as a
 compressed bitmap, and signals each missing id as a record with ``_sdc_deleted_at``. An
 incomplete read (failed, resumed) signals nothing; a pass that would delete more than
-``max_deleted_fraction`` of a stream signals nothing and says why.
+``max_deleted_percent`` of a stream signals nothing and says why.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ CAPTURE_KEY = "capture"
 DELETED_AT = "_sdc_deleted_at"
 DELETED_AT_SCHEMA: dict[str, t.Any] = {"type": ["string", "null"], "format": "date-time"}
 DEFAULT_REREAD_INTERVAL = 86400
-DEFAULT_MAX_DELETED_FRACTION = 0.5
+DEFAULT_MAX_DELETED_PERCENT = 50
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def find_deletions(previous: IdBitmap | None, current: IdBitmap, max_fraction: f
             [],
             refused=(
                 f"{gone} of {previous.count} rows ({gone / previous.count:.0%}) are missing, "
-                f"more than max_deleted_fraction ({max_fraction:g}): no deletion signalled"
+                f"more than max_deleted_percent ({max_fraction:.0%}): no deletion signalled"
             ),
         )
     return Deletions(ids_of(gone_bits))

@@ -561,8 +561,10 @@ class ActiveCampaignStream(RESTStream[t.Any]):
 
     @property
     def max_deleted_fraction(self) -> float:
-        """The mass-deletion guard's threshold."""
-        return float(self.config.get("max_deleted_fraction", changes.DEFAULT_MAX_DELETED_FRACTION))
+        """The mass-deletion guard's threshold, as a fraction."""
+        return (
+            float(self.config.get("max_deleted_percent", changes.DEFAULT_MAX_DELETED_PERCENT)) / 100
+        )
 
     def _deletion_records(self, gone: list[int]) -> Iterator[dict]:
         if not gone:

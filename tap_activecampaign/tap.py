@@ -286,12 +286,12 @@ class TapActiveCampaign(Tap):
             ),
         ),
         th.Property(
-            "max_deleted_fraction",
-            th.NumberType,
-            default=changes.DEFAULT_MAX_DELETED_FRACTION,
+            "max_deleted_percent",
+            th.IntegerType,
+            default=changes.DEFAULT_MAX_DELETED_PERCENT,
             description=(
-                "A whole read that finds more than this fraction of a stream's rows gone "
-                "signals no deletion and warns (the rows stay live downstream)."
+                "A whole read that finds more than this percentage of a stream's rows gone "
+                "signals no deletion and warns why (the rows stay live downstream)."
             ),
         ),
         th.Property(

@@ -254,8 +254,8 @@ def test_mass_deletion_guard_signals_nothing_and_says_why(sandbox_factory, run_t
     guarded = run_tap(cfg, streams={"deals"}, state=first.state)
     assert guarded.returncode == 0, guarded.stderr[-2000:]
     assert not deleted_ids(guarded, "deals")
-    assert "max_deleted_fraction" in guarded.stderr
-    allowed = run_tap({**cfg, "max_deleted_fraction": 0.9}, streams={"deals"}, state=guarded.state)
+    assert "max_deleted_percent" in guarded.stderr
+    allowed = run_tap({**cfg, "max_deleted_percent": 90}, streams={"deals"}, state=guarded.state)
     assert deleted_ids(allowed, "deals") == {str(i) for i in ids[: int(len(ids) * 0.6)]}
 
 

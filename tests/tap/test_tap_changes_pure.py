@@ -71,7 +71,7 @@ def test_deletion_guard() -> None:
     assert find_deletions(None, bitmap([1]), 0.5).ids == []
     assert find_deletions(previous, bitmap(range(1, 96)), 0.5).ids == [96, 97, 98, 99, 100]
     refused = find_deletions(previous, bitmap(range(1, 40)), 0.5)
-    assert refused.ids == [] and "max_deleted_fraction" in refused.refused
+    assert refused.ids == [] and "max_deleted_percent" in refused.refused
 
 
 def test_every_stream_declares_how_changes_are_found(sandbox) -> None:
