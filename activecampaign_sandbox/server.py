@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import capture
+from . import capture, capture_api
 from .api import Account, Result
 from .query import Params
 from .util import h1
@@ -441,7 +441,7 @@ def control(
         touched = acct.mutate(name, fraction=data.get("fraction"), ids=data.get("ids"))
         return Result(200, {"ids": touched})
     if method == "POST" and sub in ("append", "delete"):
-        return capture.control(acct, sub, data)
+        return capture_api.control(acct, sub, data)
     if sub == "config":
         if method == "POST":
             keys = ("rate", "fail", "latency_ms", "stall_s", "lost", "activities_need_contact")

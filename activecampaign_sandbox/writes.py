@@ -7,7 +7,7 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from . import capture
+from . import capture, capture_api
 from .api import ApiError, Request, Result, not_found, not_found_detail
 from .resources import SPECS
 from .util import (
@@ -1704,7 +1704,7 @@ def register(acct: Account) -> None:
     from . import bulk_import
 
     bulk_import.register(acct)
-    capture.register(acct)
+    capture_api.register(acct)
     for name in (
         "ecomCustomers",
         "tags",
