@@ -205,6 +205,12 @@ class StreamCapture:
         self._stream_state[CAPTURE_KEY] = capture
 
 
-def deletion_record(key: str, ident: int, when: str) -> dict[str, t.Any]:
-    """The record that says a row is gone: its key and when the tap found it gone."""
-    return {key: ident, DELETED_AT: when}
+def deletion_record(
+    key: str, ident: int, when: str, columns: t.Iterable[str] = ()
+) -> dict[str, t.Any]:
+    """The record that says a row is gone: its key and when the tap found it gone (every
+    other column null)."""
+    record: dict[str, t.Any] = dict.fromkeys(columns)
+    record[key] = ident
+    record[DELETED_AT] = when
+    return record

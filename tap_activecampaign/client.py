@@ -573,8 +573,10 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         self.logger.info("'%s': %d rows deleted since the last whole read", self.name, len(gone))
         self._client_since = None
         self._page_time = dt.datetime.now(dt.UTC)
+        # Every column present (null), so stream maps and targets see the usual shape.
+        columns = list(self.schema.get("properties", {}))
         for ident in gone:
-            yield changes.deletion_record("id", ident, when)
+            yield changes.deletion_record("id", ident, when, columns)
 
     def confirm_gone(self, candidates: list[int]) -> list[int]:
         """Ids whose own URL answers 404: an offset-paged read can miss a row that moved

@@ -115,6 +115,14 @@ def test_activities_refused_account_wide_is_skipped_with_a_hint(sandbox_factory,
     assert sorted(run.ids("tags")) == sorted(str(t["id"]) for t in sb.dump("tags"))
     assert "activities_per_contact" in run.stderr
 
+    # The whole catalog, as `meltano run` sends it: the refusal costs only that stream.
+    whole = run_tap(tap_config(sb))
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    assert not whole.records.get("activities")
+    assert "activities_per_contact" in whole.stderr
+    assert len(whole.records["contacts"]) == 40
+    assert len(whole.records["contact_tags"]) == len(sb.dump("contactTags"))
+
 
 def test_activities_per_contact_with_after(sandbox_factory, run_tap) -> None:
     """`activities_per_contact`: every contact's activity once, then only newer ones."""
