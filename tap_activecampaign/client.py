@@ -16,11 +16,10 @@ import math
 import typing as t
 from collections import deque
 from concurrent.futures import Future
-from functools import cached_property
 from http import HTTPStatus
 from zoneinfo import ZoneInfo
 
-from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
+from singer_sdk import RESTStream, SchemaDirectory
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
@@ -30,9 +29,10 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from activecampaign_http import ApiError
-from tap_activecampaign import changes, schemas
-from tap_activecampaign.changes import Plan, StreamCapture
+from tap_activecampaign import schemas
+from tap_activecampaign.capture_stream import CaptureSchema, ChangeCaptureMixin
 from tap_activecampaign.conform import RecordConverter
+from tap_activecampaign.paging import PAGE_SIZE, meta_total
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -42,43 +42,16 @@ if t.TYPE_CHECKING:
 
     from tap_activecampaign.tap import TapActiveCampaign
 
-PAGE_SIZE = 100  # the API's maximum `limit`
 #: Ranges sent before the highest id is known: they cover the probe's round trip at the
 #: start; on a tiny account at most this many minus one come back empty.
 SPECULATIVE_RANGES = 2
 SCHEMA_DIR = SchemaDirectory(schemas)
 
 
-class CaptureSchema(StreamSchema):
-    """The stream's JSON schema, plus ``_sdc_deleted_at`` where deletions are signalled."""
-
-    def get_stream_schema(self, stream: t.Any, stream_class: t.Any) -> t.Any:
-        schema = super().get_stream_schema(stream, stream_class)
-        if not getattr(stream, "track_deletions", False):
-            return schema
-        props = schema.get("properties", {})
-        if changes.DELETED_AT in props:
-            return schema
-        return {**schema, "properties": {**props, changes.DELETED_AT: changes.DELETED_AT_SCHEMA}}
-
-
 #: First-page statuses meaning "this endpoint is not part of the account's plan".
 UNAVAILABLE = frozenset({HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN})
 PROGRESS_MARKERS = "progress_markers"
 RESUME_KEY = "resume"
-
-
-def meta_total(body: t.Any) -> int | None:
-    """``meta.total`` as an int (the API sends a string), or None when absent."""
-    if not isinstance(body, dict):
-        return None
-    meta = body.get("meta")
-    if not isinstance(meta, dict):
-        return None
-    try:
-        return int(meta["total"])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def parse_timestamp(value: t.Any) -> dt.datetime | None:
@@ -143,7 +116,7 @@ class ActiveCampaignPaginator(OffsetPaginator):
         return self._value + self._count(response)
 
 
-class ActiveCampaignStream(RESTStream[t.Any]):
+class ActiveCampaignStream(ChangeCaptureMixin, RESTStream[t.Any]):
     """Base class: set ``name``, ``path`` and optionally the attributes below."""
 
     #: Endpoint path relative to the API URL; ``{placeholders}`` come from the context.
@@ -166,15 +139,6 @@ class ActiveCampaignStream(RESTStream[t.Any]):
     #: ending in ``skip_hint``, rather than failing the run.
     skip_statuses: t.ClassVar[frozenset[int]] = frozenset()
     skip_hint: str = ""
-    #: How an incremental run finds this stream's changes (see ``changes``): ``server`` where
-    #: ``server_filter_param`` is set, else ``reread``; ``tail`` for append-only logs;
-    #: ``contacts`` for children sideloaded on the contacts pages (``sideload_key``).
-    change_mode: str = ""
-    #: The contacts ``include=`` value (and response key) that carries this stream's rows.
-    sideload_key: str = ""
-    #: Whether whole reads look for deleted rows (integer ``id`` keys only).
-    scan_deletions: bool = True
-
     schema = CaptureSchema(SCHEMA_DIR)
 
     # Our converter conforms records to the schema (one pass over typed fields), so the
@@ -193,12 +157,6 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         self._filter: dict[str, t.Any] = {}
         self._reported_unknown: set[str] = set()
         self._fast_map: bool | None = None
-        self._capture: StreamCapture | None = None
-        self._pages = 0
-        self._rows_seen = 0
-        self._last_row_id: t.Any = None
-        self._resumed = False
-        self._schema_sent_early = False
 
     # -- declarative helpers --------------------------------------------------------------
 
@@ -231,25 +189,6 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             for key, value in context.items():
                 path = path.replace(f"{{{key}}}", str(value))
         return self.url_base + path
-
-    @property
-    def mode(self) -> str:
-        """This stream's change-capture mode."""
-        if self.change_mode:
-            return self.change_mode
-        return changes.SERVER if self.server_filter_param else changes.REREAD
-
-    @cached_property
-    def track_deletions(self) -> bool:
-        """Whole reads signal missing rows as deleted (integer ``id`` keys only)."""
-        return self.scan_deletions and self.primary_keys == ["id"]
-
-    @property
-    def capture(self) -> StreamCapture:
-        """This run's change-capture state of the stream."""
-        if self._capture is None:
-            self._capture = StreamCapture(self.get_context_state(None), self.logger, self.name)
-        return self._capture
 
     # -- incremental ----------------------------------------------------------------------
 
@@ -493,22 +432,6 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             self._reported_unknown.update(new)
             self.logger.warning("'%s': fields not in the schema, left out: %s", self.name, new)
 
-    def read_plan(self, context: Context | None) -> Plan:
-        """How this run reads the stream (whole, tail, server filter, or not at all)."""
-        sideloads = self._tap.sideloads
-        plan = changes.plan_read(
-            self.mode,
-            self.capture.stored,
-            interval=float(self.config.get("reread_interval", changes.DEFAULT_REREAD_INTERVAL)),
-            now=dt.datetime.now(dt.UTC),
-            sideloaded=bool(
-                self.sideload_key and sideloads and sideloads.served(self.sideload_key)
-            ),
-        )
-        if plan.whole and self.mode == changes.SERVER and not self.track_deletions:
-            return Plan(read=True, whole=False, why="server filter")
-        return plan
-
     def request_records(self, context: Context | None) -> Iterator[dict]:
         """This run's records: per the read plan, then any rows found deleted."""
         plan = self.read_plan(context)
@@ -541,146 +464,6 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             yield from self._offset_records(context)
         if whole:
             yield from self._finish_whole(started)
-
-    def _finish_whole(self, started: dt.datetime) -> Iterator[dict]:
-        """Store the whole read's outcome and yield a record for every row found gone."""
-        tail = None
-        if self.mode == changes.TAIL:
-            last = self._last_row_id
-            tail = {"offset": self._rows_seen, "last_id": None if last is None else str(last)}
-        gone = self.capture.finish_whole(
-            started=started,
-            pages=self._pages,
-            max_fraction=self.max_deleted_fraction,
-            track_ids=self.track_deletions,
-            tail=tail,
-        )
-        if gone and not self.keyset:
-            gone = self.confirm_gone(gone)
-        yield from self._deletion_records(gone)
-
-    @property
-    def max_deleted_fraction(self) -> float:
-        """The mass-deletion guard's threshold, as a fraction."""
-        return (
-            float(self.config.get("max_deleted_percent", changes.DEFAULT_MAX_DELETED_PERCENT)) / 100
-        )
-
-    def _deletion_records(self, gone: list[int]) -> Iterator[dict]:
-        if not gone:
-            return
-        when = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        self.logger.info("'%s': %d rows deleted since the last whole read", self.name, len(gone))
-        self._client_since = None
-        self._page_time = dt.datetime.now(dt.UTC)
-        # Every column present (null), so stream maps and targets see the usual shape.
-        columns = list(self.schema.get("properties", {}))
-        for ident in gone:
-            yield changes.deletion_record("id", ident, when, columns)
-
-    def confirm_gone(self, candidates: list[int]) -> list[int]:
-        """Ids whose own URL answers 404: an offset-paged read can miss a row that moved
-        between two pages (a row deleted meanwhile shifts the rest), so a missing id is
-        only believed once the API says it is gone."""
-        client = self._tap.api_client
-        base = self.get_url(None)
-
-        def gone(ident: int) -> bool:
-            try:
-                response = client.request("GET", f"{base}/{ident}", ok_statuses=(404,))
-            except ApiError:
-                return False
-            return response.status_code == HTTPStatus.NOT_FOUND
-
-        tasks = ((lambda ident=ident: gone(ident)) for ident in candidates)
-        return [ident for ident, ok in zip(candidates, self.ordered(tasks), strict=True) if ok]
-
-    def _sideloaded_deletions(self) -> Iterator[dict]:
-        """A sideloaded child after a complete whole contacts read: its deleted rows."""
-        sideloads = self._tap.sideloads
-        if not (self.sideload_key and sideloads and sideloads.served(self.sideload_key)):
-            return
-        if self.capture.ids is None or not sideloads.whole_complete:
-            return
-        gone = self.capture.finish_whole(
-            started=sideloads.started,
-            pages=0,
-            max_fraction=self.max_deleted_fraction,
-            track_ids=self.track_deletions,
-        )
-        yield from self._deletion_records(gone)
-
-    def emit_sideloaded(self, rows: list[dict], *, whole: bool) -> None:
-        """Write rows of this stream that came with another stream's pages (contacts'
-        ``include=``), before that stream's STATE vouches for them.
-
-        Rows of changed contacts are all written (the contact changed, whatever their own
-        timestamps say) and leave the bookmark alone; a whole read is filtered by this
-        stream's bookmark and moves it, as this stream's own whole read would.
-        """
-        if not self._schema_sent_early:
-            self._schema_sent_early = True
-            self._write_schema_message()
-            if whole:
-                self._write_starting_replication_value(None)
-                self._client_since = self.incremental_since(None)
-                self._seed_bookmark(None)
-            else:
-                self._client_since = None
-        self._page_time = dt.datetime.now(dt.UTC)
-        post_process = self.post_process
-        write = self._write_record_message
-        for row in rows:
-            record = post_process(row)
-            if record is None:
-                continue
-            write(record)
-            if whole:
-                self._increment_stream_state(record)
-
-    def _tail_records(self, context: Context | None, tail: dict[str, t.Any]) -> t.Generator:
-        """Rows appended to a log since the last run; returns False (nothing yielded) when
-        the boundary row moved, so the caller reads the stream whole instead."""
-        offset = int(tail["offset"]) - 1
-        counter = self.get_http_request_counter()
-        with counter:
-            first = self.fetch(context, offset)
-            counter.increment()
-            page = self.parse_response(first)
-            if not page or str(page[0].get("id")) != str(tail.get("last_id")):
-                self.logger.info(
-                    "'%s': the last row read is no longer where it was (rows deleted): "
-                    "reading the stream whole",
-                    self.name,
-                )
-                return False
-            self._page_time = dt.datetime.now(dt.UTC)
-            yield from page[1:]
-            seen = offset + len(page)
-            last_id = page[-1].get("id")
-            total = meta_total(first.ac_json)  # type: ignore[attr-defined]
-            if total is not None and seen < total:
-                tasks = (
-                    (lambda offset=offset: self.fetch(context, offset))
-                    for offset in range(seen, total, PAGE_SIZE)
-                )
-                for response in self.ordered(tasks):
-                    counter.increment()
-                    page = self._emit_page(response)
-                    yield from page
-                    if page:
-                        seen += len(page)
-                        last_id = page[-1].get("id")
-            elif total is None:
-                while len(page) >= PAGE_SIZE:
-                    page = self._emit_page(self.fetch(context, seen))
-                    counter.increment()
-                    yield from page
-                    if page:
-                        seen += len(page)
-                        last_id = page[-1].get("id")
-        self.capture.store_tail({"offset": seen, "last_id": str(last_id)})
-        return True
 
     def _offset_records(self, context: Context | None) -> Iterator[dict]:
         """All records of the endpoint, pages fetched concurrently once the total is known."""

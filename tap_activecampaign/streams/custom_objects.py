@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import typing as t
 
-from tap_activecampaign.client import ActiveCampaignStream, meta_total
+from tap_activecampaign.client import ActiveCampaignStream
+from tap_activecampaign.paging import meta_total
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
