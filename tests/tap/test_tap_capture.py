@@ -95,8 +95,8 @@ def test_an_include_the_account_does_not_serve_falls_back_to_its_endpoint(
 
 
 def test_contact_lists_replicate_on_updated_timestamp(sandbox_factory, run_tap) -> None:
-    """A re-subscription keeps its old `sdate` and clears `udate` (the unsubscribe date):
-    only `updated_timestamp` says it changed."""
+    """`udate` on a membership is its unsubscribe date (null while subscribed): a change to a
+    subscribed row moves only `updated_timestamp`, which is what the stream replicates on."""
     sb = sandbox_factory(seed=23, contacts=300)
     cfg = tap_config(sb, reread_interval=0)
     first = run_tap(cfg, streams={"contact_lists"})
@@ -104,26 +104,18 @@ def test_contact_lists_replicate_on_updated_timestamp(sandbox_factory, run_tap) 
     assert first.state["bookmarks"]["contact_lists"]["replication_key"] == "updated_timestamp"
     row = first.records["contact_lists"][0]
     assert {"created_timestamp", "updated_timestamp"} <= set(row)
-    gone = next(r for r in sb.dump("contactLists") if str(r["status"]) == "2")
+    rows = sb.dump("contactLists")
+    gone = next(r for r in rows if str(r["status"]) == "2")
+    subscribed = next(r for r in rows if str(r["status"]) == "1" and r["udate"] is None)
     settle()
-    api(
-        sb,
-        "POST",
-        "contactLists",
-        {
-            "contactList": {
-                "list": gone["list"],
-                "contact": gone["contact"],
-                "status": 1,
-                "sourceid": 4,
-            }
-        },
-    )
+    body = {"list": gone["list"], "contact": gone["contact"], "status": 1, "sourceid": 4}
+    api(sb, "POST", "contactLists", {"contactList": body})  # a re-subscription
+    sb.mutate("contactLists", ids=[subscribed["id"]])  # e.g. the contact's name changed
     settle()
     second = run_tap(cfg, streams={"contact_lists"}, state=first.state)
     assert second.returncode == 0, second.stderr[-2000:]
-    assert live_ids(second, "contact_lists") == {str(gone["id"])}
-    (back,) = second.records["contact_lists"]
+    assert live_ids(second, "contact_lists") == {str(gone["id"]), str(subscribed["id"])}
+    back = next(r for r in second.records["contact_lists"] if str(r["id"]) == str(gone["id"]))
     assert back["status"] == 1 and back["udate"] is None
 
 
