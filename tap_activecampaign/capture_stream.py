@@ -48,6 +48,7 @@ class ChangeCaptureMixin:
         self._last_row_id: t.Any = None
         self._resumed = False  # the keyset read continued a killed run's
         self._schema_sent_early = False
+        self._tail_total: int | None = None  # meta.total of a tail read that found no boundary
 
     #: How an incremental run finds this stream's changes (see ``changes``): ``server`` where
     #: ``server_filter_param`` is set, else ``reread``; ``tail`` for append-only logs;
@@ -57,6 +58,10 @@ class ChangeCaptureMixin:
     sideload_key: str = ""
     #: Whether whole reads look for deleted rows (integer ``id`` keys only).
     scan_deletions: bool = True
+    #: A sideloaded stream whose rows are only ever added or removed: also read the rows
+    #: added past the end of its own endpoint since the last run (those written without
+    #: touching their contact's ``udate`` are seen at once, not at the next re-read).
+    tail_with_sideload: bool = False
 
     @property
     def mode(self) -> str:
@@ -91,6 +96,9 @@ class ChangeCaptureMixin:
         )
         if plan.whole and self.mode == changes.SERVER and not self.track_deletions:
             return Plan(read=True, whole=False, why="server filter")
+        if not plan.read and self.tail_with_sideload and plan.why == changes.SIDELOADED:
+            tail = self.capture.stored.get("tail")
+            return Plan(read=True, whole=False, tail=tail or {}, why="rows added at the end")
         return plan
 
     def _finish_whole(self, started: dt.datetime) -> Iterator[dict]:
@@ -191,7 +199,10 @@ class ChangeCaptureMixin:
 
     def _tail_records(self, context: Context | None, tail: dict[str, t.Any]) -> t.Generator:
         """Rows appended to a log since the last run; returns False (nothing yielded) when
-        the boundary row moved, so the caller reads the stream whole instead."""
+        the boundary row moved (or none is known), so the caller reads the stream whole or,
+        sideloaded, re-anchors the tail instead."""
+        if not tail.get("offset") or tail.get("last_id") is None:
+            return False
         offset = int(tail["offset"]) - 1
         counter = self.get_http_request_counter()
         with counter:
@@ -200,10 +211,10 @@ class ChangeCaptureMixin:
             page = self.parse_response(first)
             if not page or str(page[0].get("id")) != str(tail.get("last_id")):
                 self.logger.info(
-                    "'%s': the last row read is no longer where it was (rows deleted): "
-                    "reading the stream whole",
+                    "'%s': the last row read is no longer where it was (rows deleted)",
                     self.name,
                 )
+                self._tail_total = meta_total(first.ac_json)  # type: ignore[attr-defined]
                 return False
             self._page_time = dt.datetime.now(dt.UTC)
             yield from page[1:]
@@ -232,3 +243,20 @@ class ChangeCaptureMixin:
                         last_id = page[-1].get("id")
         self.capture.store_tail({"offset": seen, "last_id": str(last_id)})
         return True
+
+    def _anchor_tail(self, context: Context | None) -> None:
+        """Remember where the endpoint ends now (its row count and last row), so the next
+        run's tail starts there: one or two requests, no rows emitted."""
+        counter = self.get_http_request_counter()
+        with counter:
+            total = self._tail_total
+            if total is None:
+                total = meta_total(self.fetch(context, 0).ac_json)  # type: ignore[attr-defined]
+                counter.increment()
+            if not total:
+                self.capture.store_tail({"offset": 0, "last_id": None})
+                return
+            page = self.parse_response(self.fetch(context, total - 1))
+            counter.increment()
+            if page:
+                self.capture.store_tail({"offset": total, "last_id": str(page[0].get("id"))})

@@ -52,6 +52,7 @@ class Plan:
 
 
 SKIP = Plan(read=False, whole=False, why="not due for a re-read")
+SIDELOADED = "sideloaded with contacts"
 
 
 def parse_instant(value: t.Any) -> dt.datetime | None:
@@ -88,7 +89,7 @@ def plan_read(
     if mode == SERVER:
         return Plan(read=True, whole=due, why="id scan due" if due else "server filter")
     if mode == CONTACTS and sideloaded:
-        return Plan(read=False, whole=False, why="sideloaded with contacts")
+        return Plan(read=False, whole=False, why=SIDELOADED)
     if mode == TAIL:
         tail = capture.get("tail")
         if interval > 0 and isinstance(tail, dict) and int(tail.get("offset") or 0) > 0:

@@ -29,7 +29,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from activecampaign_http import ApiError
-from tap_activecampaign import schemas
+from tap_activecampaign import changes, schemas
 from tap_activecampaign.capture_stream import CaptureSchema, ChangeCaptureMixin
 from tap_activecampaign.conform import RecordConverter
 from tap_activecampaign.paging import PAGE_SIZE, meta_total
@@ -435,9 +435,9 @@ class ActiveCampaignStream(ChangeCaptureMixin, RESTStream[t.Any]):
     def request_records(self, context: Context | None) -> Iterator[dict]:
         """This run's records: per the read plan, then any rows found deleted."""
         plan = self.read_plan(context)
+        yield from self._sideloaded_deletions()
         if not plan.read:
             self.logger.info("'%s' not read in this run: %s", self.name, plan.why)
-            yield from self._sideloaded_deletions()
             return
         started = dt.datetime.now(dt.UTC)
         whole = plan.whole
@@ -449,6 +449,9 @@ class ActiveCampaignStream(ChangeCaptureMixin, RESTStream[t.Any]):
         self._seed_bookmark(context)
         if plan.tail is not None:
             if (yield from self._tail_records(context, plan.tail)):
+                return
+            if self.mode == changes.CONTACTS:  # the rows come with contacts: only re-anchor
+                self._anchor_tail(context)
                 return
             whole = True
             self._client_since = self.incremental_since(context)

@@ -98,6 +98,7 @@ class ContactTagsStream(ActiveCampaignStream):
     created_key = "created_timestamp"
     change_mode = changes.CONTACTS
     sideload_key = "contactTags"
+    tail_with_sideload = True  # links are added or removed, never edited
 
 
 class ContactAutomationsStream(ActiveCampaignStream):

@@ -11,7 +11,7 @@ from capture_helpers import DELETED, api, deleted_ids, incremental_state, live_i
 from tap_helpers import tap_config
 
 CHILDREN = {"field_values", "contact_tags", "contact_lists", "contact_automations"}
-CHILD_ROUTES = ("GET /fieldValues", "GET /contactTags", "GET /contactLists")
+CHILD_ROUTES = ("GET /fieldValues", "GET /contactLists", "GET /contactAutomations")
 
 
 def settle() -> None:
@@ -30,26 +30,34 @@ def test_children_of_changed_contacts_come_with_the_contacts_pages(
     sb.reset_stats()
     first = run_tap(cfg, streams=streams)
     assert first.returncode == 0, first.stderr[-2000:]
-    # A full sync takes every child from the contacts pages: no request of their own.
+    # A full sync takes every child from the contacts pages: no request of their own (tag
+    # links: two, to note where their endpoint ends, for the next run's tail).
     assert not any(routes(sb).get(r) for r in CHILD_ROUTES), routes(sb)
+    assert routes(sb)["GET /contactTags"] <= 2
     assert live_ids(first, "contact_tags") == {str(r["id"]) for r in sb.dump("contactTags")}
     assert live_ids(first, "field_values") == {str(r["id"]) for r in sb.dump("fieldValues")}
 
     changed = sb.control(
         "POST", "mutate", {"resource": "contacts", "fraction": 0.05, "with_links": True}
     )
-    # A tag written through the API: it moves the contact's udate only where the account does.
+    # A tag link and a list subscription written through the API: they move the contact's
+    # udate only where the account does.
     other = next(c["id"] for c in sb.dump("contacts") if int(c["id"]) not in changed["ids"])
     have = {str(r["tag"]) for r in sb.dump("contactTags") if str(r["contact"]) == str(other)}
     tag = next(t["id"] for t in sb.dump("tags") if str(t["id"]) not in have)
     link = api(sb, "POST", "contactTags", {"contactTag": {"contact": other, "tag": tag}})
     link_id = str(link.json()["contactTag"]["id"])
+    on = {str(r["list"]) for r in sb.dump("contactLists") if str(r["contact"]) == str(other)}
+    listid = next(x["id"] for x in sb.dump("lists") if str(x["id"]) not in on)
+    body = {"contactList": {"list": listid, "contact": other, "status": 1}}
+    sub_id = str(api(sb, "POST", "contactLists", body).json()["contactList"]["id"])
     settle()
     sb.reset_stats()
     second = run_tap(cfg, streams=streams, state=first.state)
     assert second.returncode == 0, second.stderr[-2000:]
     seen = routes(sb)
     assert not any(seen.get(r) for r in CHILD_ROUTES), seen
+    assert seen["GET /contactTags"] == 1  # the tail: the page from the last run's end
     want_contacts = {str(i) for i in changed["ids"]} | ({str(other)} if bump else set())
     assert live_ids(second, "contacts") == want_contacts
     assert seen["GET /contacts"] <= math.ceil(len(want_contacts) / 100) + 1
@@ -59,15 +67,18 @@ def test_children_of_changed_contacts_come_with_the_contacts_pages(
         ("contact_lists", "contactLists"),
     ):
         assert {str(i) for i in changed[key]} <= live_ids(second, stream), stream
-    # Every child emitted belongs to a changed contact (the rows that came with its page).
-    assert {str(r["contact"]) for r in second.records["contact_tags"]} <= want_contacts
-    assert (link_id in live_ids(second, "contact_tags")) is bump
+    # Every membership emitted belongs to a changed contact (the rows that came with its page).
+    assert {str(r["contact"]) for r in second.records["contact_lists"]} <= want_contacts
+    assert (sub_id in live_ids(second, "contact_lists")) is bump
+    # New tag links are also read from the end of their endpoint: seen either way.
+    assert link_id in live_ids(second, "contact_tags")
 
-    # Either way the re-read (here: due on every run) brings the link.
+    # Either way the re-read (here: due on every run) brings the subscription, filtered by the
+    # memberships' own bookmark, as a whole read of their endpoint would be.
     third = run_tap({**cfg, "reread_interval": 0}, streams=streams, state=second.state)
     assert third.returncode == 0, third.stderr[-2000:]
-    # ...filtered by the tags' own bookmark, as a whole read of their endpoint would be.
-    assert live_ids(third, "contact_tags") == {str(i) for i in changed["contactTags"]} | {link_id}
+    want_lists = {str(i) for i in changed["contactLists"]} | {sub_id}
+    assert live_ids(third, "contact_lists") == want_lists
     assert not any(deleted_ids(third, s) for s in streams)
 
 

@@ -117,8 +117,8 @@ def test_request_count_is_minimal(full_run, sandbox) -> None:
     for stream, path in PATHS.items():
         if stream in {"contacts", "webhook_events"}:
             continue
-        if stream in SIDELOADED:
-            assert not by_route.get(f"GET /{path}"), stream
+        if stream in SIDELOADED:  # tag links: two requests to note where the endpoint ends
+            assert by_route.get(f"GET /{path}", 0) <= (2 if stream == "contact_tags" else 0)
             continue
         n = len(sandbox.dump(path))
         got = by_route.get(f"GET /{path}", 0)
