@@ -2,6 +2,8 @@
 
 Streams are declarative (a path, a records key, maybe a replication key); everything that
 touches HTTP or state lives here, so a fix in paging or retries reaches all 60-odd streams.
+How an incremental run reads each stream (whole, tail, sideloaded, skipped) and which rows
+are gone is the change-capture mixin's (``capture_stream``, decisions in ``changes``).
 
 HTTP goes through the shared ``activecampaign_http.ApiClient`` owned by the tap (one rate
 limiter per account, Retry-After, retries, token redaction). Pages are fetched concurrently on
