@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import capture, capture_api
 from .api import ApiError, Request, Result, not_found, not_found_detail
 from .resources import SPECS
 from .util import (
@@ -18,6 +19,7 @@ from .util import (
     fmt_offset,
     fmt_utc_z,
     list_row,
+    now_like,
     parse_ts,
 )
 
@@ -61,16 +63,6 @@ VISIBLE = {
 }
 
 
-def now_like(old: Any, now: float) -> str:
-    """The current time formatted like an existing timestamp value."""
-    s = str(old or "")
-    if s.endswith("Z"):
-        return fmt_utc_z(now)
-    if "T" in s:
-        return fmt_offset(now)
-    return fmt_naive(now)
-
-
 def stamp_updated(rec: Record, now: float | None = None) -> None:
     now = time.time() if now is None else now
     for k in UPDATED_KEYS:
@@ -88,7 +80,10 @@ def touch_record(acct: Account, name: str, t: Table, i: int) -> None:
     if rec is None:
         return
     now = time.time()
+    udate = rec.get("udate")
     stamp_updated(rec, now)
+    if name == "contactLists":
+        rec["udate"] = udate  # a membership's udate is its unsubscribe date
     if name.startswith("customObjects/records/"):
         rec["updatedTimestamp"] = fmt_utc_z(now)
         fields = [dict(f) for f in rec.get("fields", [])]
@@ -478,6 +473,7 @@ class Writes:
                 if rec.get("value") != value:
                     rec["value"] = value
                     rec["udate"] = fmt_offset(now)
+                    capture.link_written(self.a, contact, now)
                 t.touch()
             return j, False
         j = t.insert(
@@ -492,6 +488,7 @@ class Writes:
                 "owner": str(contact),
             }
         )
+        capture.link_written(self.a, contact, now)
         return j, True
 
     def _apply_contact(self, rec: Record, data: dict[str, Any], now: float) -> bool:
@@ -549,8 +546,10 @@ class Writes:
         else:
             i = existing
             rec = t.materialize(i) or {}
-            self._apply_contact(rec, data, now)
-            self._stamp_contact(rec, now)
+            if self._apply_contact(rec, data, now):
+                # a contact write only when the contact's own keys change; field values
+                # sent alongside are link writes (capture.link_written decides)
+                self._stamp_contact(rec, now)
             t.touch()
             created = False
         fv_ids = [self.set_field_value(i, f, v, now)[0] for f, v in fvs]
@@ -599,14 +598,8 @@ class Writes:
         return Result(200, self.contact_response(i, fv))
 
     def delete_contact(self, req: Request, rid: str) -> Result:
-        t, i = self._stored("contacts", rid, "contact")
-        email = str(t.value(i, "email") or "").lower()
-        t.delete(i)
-        self.w.email_index.pop(email, None)
-        for child in ("contactTags", "contactLists", "fieldValues", "contactAutomations"):
-            ct = self.t(child)
-            for j in ct.children("contact", i):
-                ct.delete(j)
+        _, i = self._stored("contacts", rid, "contact")
+        capture.delete_cascade(self.a, "contacts", i)
         return Result(200, {})
 
     # -- tags and lists --------------------------------------------------------------------
@@ -676,6 +669,7 @@ class Writes:
                 "updated_by": None,
             }
         )
+        capture.link_written(self.a, contact, now)
         return j, True
 
     def post_contact_tags(self, req: Request) -> Result:
@@ -688,8 +682,9 @@ class Writes:
 
     def delete_contact_tag(self, req: Request, rid: str) -> Result:
         i = as_int(rid)
-        if i is None or not self.t("contactTags").delete(i):
+        if i is None or not self.t("contactTags").exists(i):
             raise not_found("contactTag", rid)
+        capture.delete_cascade(self.a, "contactTags", i)
         return Result(200, {})
 
     def set_list_status(
@@ -712,12 +707,15 @@ class Writes:
             if cur == status or (cur == "2" and status == "1" and not force):
                 return j, False
             rec["status"] = status
-            rec["udate"] = fmt_offset(now)
+            # udate is the unsubscribe date: set on leaving, cleared on re-subscribing
+            rec["udate"] = fmt_offset(now) if status == "2" else None
+            rec["updated_timestamp"] = fmt_offset(now)
             if status == "1":
                 rec["sdate"] = fmt_offset(now)
                 rec["unsubreason"] = None
             rec["sourceid"] = sourceid
             t.touch()
+            capture.link_written(self.a, contact, now)
             return j, False
         j = t.insert(
             {
@@ -726,7 +724,7 @@ class Writes:
                 "form": None,
                 "seriesid": "0",
                 "sdate": fmt_offset(now),
-                "udate": fmt_offset(now),
+                "udate": fmt_offset(now) if status == "2" else None,
                 "status": status,
                 "responder": "1",
                 "sync": "0",
@@ -742,8 +740,11 @@ class Writes:
                 "ip4Unsub": "0",
                 "unsubscribeAutomation": None,
                 "automation": None,
+                "created_timestamp": fmt_offset(now),
+                "updated_timestamp": fmt_offset(now),
             }
         )
+        capture.link_written(self.a, contact, now)
         return j, True
 
     def post_contact_lists(self, req: Request) -> Result:
@@ -911,6 +912,7 @@ class Writes:
         rec["field"] = str(f)
         rec["udate"] = fmt_offset(time.time())
         t.touch()
+        capture.link_written(self.a, rec.get("contact"))
         return Result(200, {"fieldValue": self.render("fieldValues", i)})
 
     # -- accounts --------------------------------------------------------------------------
@@ -1065,6 +1067,7 @@ class Writes:
                 "updatedTimestamp": fmt_offset(now),
             }
         )
+        capture.link_written(self.a, contact, now)
         return j, True
 
     def post_account_contacts(self, req: Request) -> Result:
@@ -1750,6 +1753,8 @@ class Writes:
                 rec["tstamp"] = fmt_offset(time.time())
             stamp_updated(rec)
             t.put(i, rec)
+            if name in ("accountContacts", "contactAutomations"):
+                capture.link_written(self.a, rec.get("contact"))
             self._ext.pop(name, None)
             return Result(200, {singular: self.render(name, i)})
 
@@ -1760,7 +1765,7 @@ class Writes:
             t, i = self._stored(name, rid, SPECS[name].singular)
             if name == "accounts":
                 self.account_names.pop(str(t.value(i, "name")).lower(), None)
-            t.delete(i)
+            capture.delete_cascade(self.a, name, i)
             self._ext.pop(name, None)
             return Result(200, {})
 
@@ -1807,6 +1812,7 @@ def register(acct: Account) -> None:
     from . import bulk_import
 
     bulk_import.register(acct)
+    capture_api.register(acct)
     for name in (
         "ecomCustomers",
         "tags",

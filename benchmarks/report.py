@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from benchmarks import capture
 from benchmarks.audience import report_lines as audience_report
 
 CEILING = 500.0
@@ -629,6 +630,9 @@ def write_report(results: dict, path: Path) -> str:
         "requests)."
     )
     out.extend(audience_report(s.get("audience")))
+    if s.get("capture"):
+        add("")
+        out.extend(capture.report_lines(s["capture"]))
     for title, key in (("Notes from this run", "notes"), ("RECORDS LOST", "lost")):
         if results.get(key):
             add("")
