@@ -56,6 +56,8 @@ from target_activecampaign.resolver import DRY_RUN_ID, Resolver
 from target_activecampaign.sync_mode import Skipped, SyncGate
 from target_activecampaign.translate import IdTranslator, Untranslated
 
+DELETION_MARKER = "_sdc_deleted_at"
+
 
 @dataclass
 class RunContext:
@@ -157,6 +159,8 @@ class ActiveCampaignSink(BatchSink):
         self._invalid: dict[int, str] = {}
         self.deferred = Spill()
         self._warned_keys: set[str] = set()
+        self._deleted: set[int] = set()  # ids of records that arrived as deletion markers
+        self._deletions_warned: set[str] = set()
         super().__init__(target, stream_name, schema, key_properties)
 
     @property
@@ -164,6 +168,12 @@ class ActiveCampaignSink(BatchSink):
         return self.ac_target.run
 
     # -- validation: a record that does not match its schema is a reject, not a crash --------
+
+    def _remove_sdc_metadata_from_record(self, record: dict) -> None:
+        """Note a source's deletion marker before the SDK strips the `_sdc_` columns."""
+        if record.get(DELETION_MARKER):
+            self._deleted.add(id(record))
+        super()._remove_sdc_metadata_from_record(record)
 
     def _validate_and_parse(self, record: dict) -> dict:
         """Validate against the stream schema; values are passed on as sent (no parsing)."""
@@ -184,8 +194,26 @@ class ActiveCampaignSink(BatchSink):
             )
 
     def _accept(self, record: dict) -> bool:
-        """Reject a record found invalid on arrival; else let the id translator learn it."""
+        """Reject a record found invalid on arrival; else let the id translator learn it.
+
+        A record carrying `_sdc_deleted_at` is a source's deletion marker (our tap signals
+        deletions so): it is skipped and counted, since this target never deletes anything
+        in ActiveCampaign on a source's word.
+        """
         reason = self._invalid.pop(id(record), None)
+        deleted = id(record) in self._deleted or record.get(DELETION_MARKER)
+        self._deleted.discard(id(record))
+        if deleted:
+            self.run.ledger.count(self.stream_name, "skipped")
+            if self.stream_name not in self._deletions_warned:
+                self._deletions_warned.add(self.stream_name)
+                self.logger.warning(
+                    "Stream '%s': records with %s set (deleted in the source) are skipped and "
+                    "counted; the target never deletes in ActiveCampaign",
+                    self.stream_name,
+                    DELETION_MARKER,
+                )
+            return False
         if reason is not None:
             self.reject(record, reason)
             return False
@@ -424,6 +452,7 @@ class IgnoreSink(ActiveCampaignSink):
 
     def process_record(self, record: dict, context: dict) -> None:
         self._invalid.pop(id(record), None)
+        self._deleted.discard(id(record))
         self.run.ledger.count(self.stream_name, "ignored")
 
     def process_batch(self, context: dict) -> None:
