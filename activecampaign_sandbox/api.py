@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import query
+from . import capture, query
 from .data import WEBHOOK_EVENTS, World
 from .query import Params
 from .resources import CHILDREN, EMPTY_CHILDREN, NOTE_PARENTS, SPECS
@@ -119,6 +119,15 @@ class Account:
         #: Serve /activities only with `contact` (the reference's description reads so;
         #: its parameter table does not). Off by default; `/__sandbox/config` sets it.
         self.activities_need_contact = False
+        #: include= values GET /contacts honours (others are ignored, as an account that
+        #: does not know them would); all supported by default.
+        self.list_includes: tuple[str, ...] = capture.SUPPORTED_INCLUDES
+        #: Whether a write to a contact's links (tags, lists, field values, account and
+        #: automation links) also stamps the contact's udate. Undocumented either way.
+        self.link_writes_bump_contact_udate = False
+        #: How date filter values are read: "offset" honours the value's offset;
+        #: "account_wall_time" drops it and reads the wall time in the account's zone.
+        self.filter_time_reading = "offset"
         self._register_reads()
         from . import writes  # late import: writes builds on this module
 
@@ -220,6 +229,7 @@ class Account:
                 chosen = sorted({all_ids[min(n - 1, int(j * step) + off)] for j in range(k)})
             for i in chosen:
                 touch_record(self, name, t, i)
+            capture.links_mutated(self, name, chosen)
             self.bump()
             return chosen
 
@@ -398,7 +408,11 @@ class Account:
             id_filters=True,
         )
         body = self.list_response("contacts", ids, total)
+        meta = body.pop("meta")
         body = {"scoreValues": [], **body}
+        names = capture.requested_includes(self, p.get("include"))
+        body.update(capture.include_body(self, names, ids))
+        body["meta"] = meta
         body["meta"]["page_input"] = {
             "segmentid": None,
             "formid": 0,
@@ -507,7 +521,7 @@ class Account:
         t = self.table("activities")
         base: list[int] | None = None
         if c is not None:
-            base = list(self.world.activities_by_contact.get(c, []))
+            base = [i for i in self.world.activities_by_contact.get(c, []) if t.exists(i)]
             base += [
                 i
                 for i, rec in t.over.items()
@@ -517,7 +531,7 @@ class Account:
         extra: list[query.Pred] = []
         after = p.get("after")
         if after:
-            pred = query.date_pred(t, "tstamp", "ge", after)
+            pred = query.date_pred(t, "tstamp", "ge", after, self.filter_time_reading)
             if pred is not None:
                 extra.append(pred)
         ids, total, _, _ = query.run(

@@ -7,6 +7,12 @@ the service can within about a second of an import (a poller must read it as "no
 Like the service, one invalid contact rejects the whole request (400), and only newly created
 contacts are listed in ``success``; contacts that cannot be applied (e.g. an unknown list id)
 are listed by email in ``failure``.
+
+Automations: a contact an import newly subscribes to a list enters the account's first active
+automation (a ``contactAutomations`` row; in this sandbox it stands for an automation whose
+trigger is "subscribes to a list"), unless that contact's own ``exclude_automations`` is true.
+The reference's request example puts ``exclude_automations`` inside each ``contacts[]`` item;
+a top-level flag is not part of it, so it is ignored.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .api import ApiError, Request, Result
+from .util import fmt_offset
 from .writes import EMAIL_RE, as_int, sid
 
 if TYPE_CHECKING:
@@ -72,6 +79,9 @@ def _reason(contact: dict[str, Any]) -> str | None:
         )
     ):
         return "Field 'fields' incorrect format"
+    flag = contact.get("exclude_automations")
+    if flag is not None and not isinstance(flag, bool):
+        return "Field 'exclude_automations' incorrect format"
     for k in ("subscribe", "unsubscribe"):
         v = contact.get(k)
         if v is not None and (
@@ -267,7 +277,13 @@ class BulkImporter:
                 tag = w.find_tag(name) or w.create_tag(name, "contact", "", now)
                 w.link_tag(cid, tag, now)
             for x in c.get("subscribe") or []:
-                w.set_list_status(cid, int(sid(x["listid"])), "1", now)
+                lst, memberships = int(sid(x["listid"])), tables["contactLists"]
+                before = memberships.child_where("contact", cid, "list", lst)
+                was = None if before is None else str(memberships.value(before, "status"))
+                j, _ = w.set_list_status(cid, lst, "1", now)
+                newly = was != "1" and str(memberships.value(j, "status")) == "1"
+                if newly and c.get("exclude_automations") is not True:
+                    self._start_automation(cid, now)
             for x in c.get("unsubscribe") or []:
                 w.set_list_status(cid, int(sid(x["listid"])), "2", now)
             acct_name = sid(c.get("customer_acct_name"))
@@ -278,6 +294,37 @@ class BulkImporter:
                 w.link_account(acc, cid, "", now)
             if created:
                 batch.success.append(str(cid))
+
+    def _start_automation(self, contact: int, now: float) -> None:
+        """The contact enters the first active automation (unless already in it)."""
+        tables = self.acct.world.tables
+        autos, runs = tables["automations"], tables["contactAutomations"]
+        auto = next((a for a in sorted(autos.ids) if str(autos.value(a, "status")) == "1"), None)
+        if auto is None:
+            return
+        if runs.child_where("contact", contact, "seriesid", auto) is not None:
+            return
+        runs.insert(
+            {
+                "contact": str(contact),
+                "seriesid": str(auto),
+                "startid": "0",
+                "status": "1",
+                "batchid": None,
+                "adddate": fmt_offset(now),
+                "remdate": None,
+                "timespan": None,
+                "lastblock": "0",
+                "lastlogid": "0",
+                "lastdate": fmt_offset(now),
+                "in_als": "0",
+                "completedElements": 0,
+                "totalElements": 4,
+                "completed": 0,
+                "completeValue": 0,
+                "automation": str(auto),
+            }
+        )
 
 
 def register(acct: Account) -> None:

@@ -62,6 +62,22 @@ def _parser() -> argparse.ArgumentParser:
         default=0.5,
         help='GET /import/info answers "status": false this long after a batch is submitted',
     )
+    s.add_argument(
+        "--filter-time-reading",
+        choices=("offset", "account_wall_time"),
+        default="offset",
+        help="how date filter values are read: honour their offset, or the account's wall time",
+    )
+    s.add_argument(
+        "--list-includes",
+        default=None,
+        help="comma-separated include= values GET /contacts honours (default: all supported)",
+    )
+    s.add_argument(
+        "--link-writes-bump-contact-udate",
+        action="store_true",
+        help="writes to a contact's tags, lists, field values... also stamp its udate",
+    )
     return p
 
 
@@ -91,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         rate_others=args.rate_others,
         rate_penalty_s=args.rate_penalty_s,
         rate_503=args.rate_503,
+        filter_time_reading=args.filter_time_reading,
+        list_includes=None if args.list_includes is None else args.list_includes.split(","),
+        link_writes_bump_contact_udate=args.link_writes_bump_contact_udate,
     )
     sb.start()
     print(sb.port, flush=True)

@@ -1134,6 +1134,8 @@ class World:
             hh = self.h("contactLists", i)
             s = self._ts_between(hh, c)
             st = cl_status(i)
+            # udate is the unsubscribe date (null while subscribed); the membership last
+            # changed when it was unsubscribed, else when it was made
             u = self._ts_between(hh, s) if st == "2" else s
             first, last, _ = self.contact_basics(o)
             return {
@@ -1142,7 +1144,7 @@ class World:
                 "form": None,
                 "seriesid": "0",
                 "sdate": fmt_offset(s),
-                "udate": fmt_offset(u),
+                "udate": fmt_offset(u) if st == "2" else None,
                 "status": st,
                 "responder": "1",
                 "sync": "0",
@@ -1158,6 +1160,8 @@ class World:
                 "ip4Unsub": "0",
                 "unsubscribeAutomation": None,
                 "automation": None,
+                "created_timestamp": fmt_offset(s),
+                "updated_timestamp": fmt_offset(u),
                 "id": str(i),
             }
 

@@ -42,6 +42,9 @@ class SandboxProcess:
         rate: float | None = None,
         latency_ms: int = 0,
         fail: float = 0.0,
+        filter_time_reading: str = "offset",
+        list_includes: Sequence[str] | None = None,
+        link_writes_bump_contact_udate: bool = False,
         extra: Sequence[str] = (),
         stderr_path: Path | None = None,
         cwd: Path | None = None,
@@ -52,6 +55,9 @@ class SandboxProcess:
         self.rate = rate
         self.latency_ms = latency_ms
         self.fail = fail
+        self.filter_time_reading = filter_time_reading
+        self.list_includes = None if list_includes is None else list(list_includes)
+        self.link_writes_bump_contact_udate = link_writes_bump_contact_udate
         self.extra = list(extra)
         self.stderr_path = stderr_path
         self.cwd = cwd
@@ -79,6 +85,12 @@ class SandboxProcess:
             argv += ["--latency-ms", str(self.latency_ms)]
         if self.fail:
             argv += ["--fail", str(self.fail)]
+        if self.filter_time_reading != "offset":
+            argv += ["--filter-time-reading", self.filter_time_reading]
+        if self.list_includes is not None:
+            argv += ["--list-includes", ",".join(self.list_includes)]
+        if self.link_writes_bump_contact_udate:
+            argv += ["--link-writes-bump-contact-udate"]
         return argv + self.extra
 
     def start(self, timeout: float = 300.0) -> SandboxProcess:
@@ -175,9 +187,23 @@ class SandboxProcess:
         or lost while it runs."""
         return self.control("POST", "config", settings)
 
-    def mutate(self, resource: str, fraction: float) -> Any:
-        """Touch a fraction of one table's rows, as edits in the app would; returns their ids."""
-        return self.control("POST", "mutate", {"resource": resource, "fraction": fraction})
+    def mutate(self, resource: str, fraction: float, *, with_links: bool = False) -> Any:
+        """Touch a fraction of one table's rows, as edits in the app would; returns their ids
+        (with_links, contacts only: also one field value, a tag link and a list membership
+        each, and the ids of those links)."""
+        body: dict[str, Any] = {"resource": resource, "fraction": fraction}
+        if with_links:
+            body["with_links"] = True
+        return self.control("POST", "mutate", body)
+
+    def append(self, resource: str, count: int) -> list[int]:
+        """Append `count` new rows to an append-only log; returns their ids."""
+        return list(self.control("POST", "append", {"resource": resource, "count": count})["ids"])
+
+    def delete(self, resource: str, ids: Sequence[int | str]) -> dict[str, list[int]]:
+        """Remove rows of any table (links cascade); returns the ids removed per table."""
+        body = self.control("POST", "delete", {"resource": resource, "ids": list(ids)})
+        return dict(body["deleted"])
 
     def resources(self) -> list[str]:
         """Names of the sandbox's tables."""

@@ -77,9 +77,13 @@ def ts_of(table: Table, i: int, field: str) -> float | None:
     return parse_ts(table.value(i, field))
 
 
-def date_pred(table: Table, field: str, op: str, raw: str) -> Pred | None:
-    """Inclusive bound: a bare date compares by calendar day, a datetime exactly."""
-    bound = parse_filter_bound(raw)
+def date_pred(table: Table, field: str, op: str, raw: str, reading: str = "offset") -> Pred | None:
+    """Inclusive bound: a bare date compares by calendar day, a datetime exactly.
+
+    `reading` "account_wall_time" ignores any offset in the value and reads its wall time in
+    the account's zone (what some accounts are reported to do with these string filters).
+    """
+    bound = parse_filter_bound(raw, wall_time=reading == "account_wall_time")
     if bound is None:
         return None
     kind, val = bound
@@ -126,7 +130,7 @@ def like_pred(table: Table, field: str, want: str) -> Pred:
     return lambda i: w in _norm(table.value(i, field))
 
 
-def generic_preds(table: Table, spec: Spec, params: Params) -> list[Pred]:
+def generic_preds(table: Table, spec: Spec, params: Params, reading: str = "offset") -> list[Pred]:
     preds: list[Pred] = []
     for k, v in params.last.items():
         if k in spec.eq:
@@ -136,7 +140,7 @@ def generic_preds(table: Table, spec: Spec, params: Params) -> list[Pred]:
                 preds.append(like_pred(table, spec.like[k], v))
         elif k in spec.date_filters:
             fld, op = spec.date_filters[k]
-            p = date_pred(table, fld, op, v)
+            p = date_pred(table, fld, op, v, reading)
             if p is not None:
                 preds.append(p)
         elif k.startswith("filters[") and k.endswith("]") and "][" in k:
@@ -169,7 +173,7 @@ def run(
 ) -> tuple[list[int], int, int, int]:
     """Matching ids for one page: (page ids, filtered total, limit, offset)."""
     limit, offset = limit_offset(params, spec.default_limit)
-    preds = generic_preds(table, spec, params) + (extra or [])
+    preds = generic_preds(table, spec, params, acct.filter_time_reading) + (extra or [])
     field, desc = order_of(params)
     if order_fields is not None and field not in order_fields:
         field, desc = "id", False

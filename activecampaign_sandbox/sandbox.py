@@ -6,6 +6,7 @@ import threading
 from types import TracebackType
 from typing import Any
 
+from . import capture
 from .api import Account
 from .server import SandboxServer, control
 
@@ -30,6 +31,9 @@ class Sandbox:
         rate_others: float = 0.0,
         rate_penalty_s: float = 0.0,
         rate_503: float = 0.0,
+        filter_time_reading: str = "offset",
+        list_includes: list[str] | None = None,
+        link_writes_bump_contact_udate: bool = False,
     ) -> None:
         self.token = token
         self.seed = seed
@@ -48,6 +52,11 @@ class Sandbox:
         }
         self.import_delay_s = import_delay_s
         self.import_false_window_s = import_false_window_s
+        self._capture: dict[str, Any] = {
+            "filter_time_reading": filter_time_reading,
+            "list_includes": list_includes,
+            "link_writes_bump_contact_udate": link_writes_bump_contact_udate,
+        }
         self.server: SandboxServer | None = None
         self.account: Account | None = None
         self._thread: threading.Thread | None = None
@@ -65,6 +74,7 @@ class Sandbox:
             import_delay_s=self.import_delay_s,
             import_false_window_s=self.import_false_window_s,
         )
+        capture.configure(self.account, self._capture)
         self.server = SandboxServer(
             (self.host, self._port), self.account, self.token, seed=self.seed, **self._opts
         )
@@ -132,9 +142,14 @@ class Sandbox:
         """Change records as if edited in the app (updated timestamp = now); returns ids."""
         return self._srv().account.mutate(resource, fraction=fraction, ids=ids)
 
+    def control(self, method: str, op: str, body: dict[str, Any] | None = None) -> Any:
+        """Any /__sandbox/<op> operation (e.g. "append", "delete", "mutate"), in process."""
+        return control(self._srv(), method, op, body or {}, {}).body
+
     def configure(self, **kw: Any) -> dict[str, Any]:
-        """Change rate, rate_others, rate_penalty_s, rate_503, fail, latency_ms, stall_s, lost
-        or activities_need_contact."""
+        """Change rate, rate_others, rate_penalty_s, rate_503, fail, latency_ms, stall_s, lost,
+        activities_need_contact, filter_time_reading, list_includes or
+        link_writes_bump_contact_udate."""
         return self._srv().configure(**kw)
 
     def wait_imports(self, timeout: float = 10.0) -> bool:

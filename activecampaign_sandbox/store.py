@@ -43,8 +43,15 @@ class Table:
         self.owners = owners
         # written rows by owner value, so children() never scans all written rows
         self._over_by_owner: dict[str, set[int]] = {}
+        # field -> value -> row ids, for children_by() on a field other than the owner
+        # (built on first use by one scan, then kept up to date by every write)
+        self._by: dict[str, dict[str, set[int]]] = {}
 
     def _index(self, i: int, rec: Record | None, add: bool) -> None:
+        if rec is not None:
+            for fld, idx in self._by.items():
+                if add:
+                    idx.setdefault(str(rec.get(fld)), set()).add(i)
         if self.owner_field is None or rec is None:
             return
         key = str(rec.get(self.owner_field))
@@ -108,6 +115,25 @@ class Table:
             out.sort()
             return out
         return [i for i in self._ids if str(self.value(i, field)) == pstr]
+
+    def children_by(self, field: str, parent: int | str) -> list[int]:
+        """Like children(), for any field, through a per-field index instead of a scan.
+
+        Index entries are checked against the row on the way out, so an entry left behind
+        by a changed row never answers wrongly.
+        """
+        if field == self.owner_field and self.owners is not None:
+            return self.children(field, int(parent))
+        idx = self._by.get(field)
+        if idx is None:
+            idx = {}
+            for i in self._ids:
+                idx.setdefault(str(self.value(i, field)), set()).add(i)
+            self._by[field] = idx
+        pstr = str(parent)
+        return sorted(
+            i for i in idx.get(pstr, ()) if self.exists(i) and str(self.value(i, field)) == pstr
+        )
 
     # -- writing -----------------------------------------------------------------------------
     def _ids_as_list(self) -> list[int]:

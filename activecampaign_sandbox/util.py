@@ -122,6 +122,16 @@ def fmt_utc_z(ts: float) -> str:
     return _datetime(_gmtime(int(ts)), "T") + "Z"
 
 
+def now_like(old: object, now: float) -> str:
+    """The current time formatted like an existing timestamp value."""
+    s = str(old or "")
+    if s.endswith("Z"):
+        return fmt_utc_z(now)
+    if "T" in s:
+        return fmt_offset(now)
+    return fmt_naive(now)
+
+
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -146,8 +156,15 @@ def parse_ts(value: object) -> float | None:
     return dt.timestamp()
 
 
-def parse_filter_bound(value: str) -> tuple[str, object] | None:
-    """A date filter value: ("day", date) for YYYY-MM-DD, ("ts", epoch) for a datetime."""
+_OFFSET_TAIL = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+
+
+def parse_filter_bound(value: str, wall_time: bool = False) -> tuple[str, object] | None:
+    """A date filter value: ("day", date) for YYYY-MM-DD, ("ts", epoch) for a datetime.
+
+    With `wall_time` an offset in the value is dropped: the wall time is read in the
+    account's zone.
+    """
     s = value.strip()
     if _DATE_RE.match(s):
         try:
@@ -158,6 +175,8 @@ def parse_filter_bound(value: str) -> tuple[str, object] | None:
         s = s.replace(" ", "+")  # an unencoded "+hh:mm" offset arrives as a space
     elif " " in s:
         s = s.replace(" ", "T", 1)
+    if wall_time and len(s) > 10:
+        s = _OFFSET_TAIL.sub("", s)
     ts = parse_ts(s)
     if ts is None:
         return None

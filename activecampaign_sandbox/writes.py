@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import capture, capture_api
 from .api import ApiError, Request, Result, not_found, not_found_detail
 from .resources import SPECS
 from .util import (
@@ -17,6 +19,7 @@ from .util import (
     fmt_offset,
     fmt_utc_z,
     list_row,
+    now_like,
     parse_ts,
 )
 
@@ -60,16 +63,6 @@ VISIBLE = {
 }
 
 
-def now_like(old: Any, now: float) -> str:
-    """The current time formatted like an existing timestamp value."""
-    s = str(old or "")
-    if s.endswith("Z"):
-        return fmt_utc_z(now)
-    if "T" in s:
-        return fmt_offset(now)
-    return fmt_naive(now)
-
-
 def stamp_updated(rec: Record, now: float | None = None) -> None:
     now = time.time() if now is None else now
     for k in UPDATED_KEYS:
@@ -87,7 +80,10 @@ def touch_record(acct: Account, name: str, t: Table, i: int) -> None:
     if rec is None:
         return
     now = time.time()
+    udate = rec.get("udate")
     stamp_updated(rec, now)
+    if name == "contactLists":
+        rec["udate"] = udate  # a membership's udate is its unsubscribe date
     if name.startswith("customObjects/records/"):
         rec["updatedTimestamp"] = fmt_utc_z(now)
         fields = [dict(f) for f in rec.get("fields", [])]
@@ -215,6 +211,77 @@ def _update_datum(t: Table, j: int, changes: Record, currency: Any, now: float) 
         rec["fieldCurrency"] = currency
     rec["updatedTimestamp"] = fmt_naive(now)
     t.touch()
+
+
+META_MULTI = ("multiselect", "checkbox")
+META_CHOICE = ("dropdown", "radio")
+
+
+def _is_number_text(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(v, str) and v.strip() != ""
+
+
+def _is_iso_datetime(v: Any) -> bool:
+    if not isinstance(v, str) or "T" not in v:
+        return False
+    try:
+        datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def meta_value_problem(ftype: str, options: Any, value: Any) -> str | None:
+    """Why an account/deal custom field value is not what the request examples send; or None.
+
+    The `POST /accountCustomFieldData` and `/dealCustomFieldData` examples, one per type:
+    multiselect/checkbox a JSON array of options (one option too), currency an integer amount
+    in cents, number a numeric string, date `YYYY-MM-DD`, datetime ISO 8601, dropdown/radio an
+    option (or the example's `||option||` form), text/textarea/hidden a string. An empty
+    string (or null) clears a value of any type.
+    """
+    if value is None or value == "":
+        return None
+    known = {str(o).casefold() for o in options} if isinstance(options, list) else set()
+    ftype = (ftype or "text").lower()
+    if ftype in META_MULTI:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f'a {ftype} value is a JSON array of options, e.g. ["option 1"]'
+        picked = value
+    elif ftype == "currency":
+        integral = isinstance(value, int) and not isinstance(value, bool)
+        if not (integral or (isinstance(value, str) and re.fullmatch(r"-?\d+", value))):
+            return "a currency value is an integer amount in cents, e.g. 9999"
+        return None
+    elif ftype == "number":
+        return None if _is_number_text(value) else 'a number value is a numeric string, "100.99"'
+    elif ftype == "date":
+        ok = isinstance(value, str) and DATE_RE.match(value)
+        return None if ok else "a date value is YYYY-MM-DD"
+    elif ftype == "datetime":
+        return None if _is_iso_datetime(value) else "a datetime value is ISO 8601"
+    elif not isinstance(value, str):
+        return f"a {ftype} value is a string"
+    elif ftype in META_CHOICE:
+        picked = (
+            [p for p in value.strip("|").split("||") if p] if value.startswith("||") else [value]
+        )
+    else:
+        return None
+    bad = [v for v in picked if known and v.casefold() not in known]
+    return f"no option {', '.join(map(repr, bad))}" if bad else None
+
+
+def stored_meta_value(ftype: str, value: Any) -> Any:
+    """How a written value is stored (and read back): numbers and amounts as JSON numbers."""
+    if value in (None, "") or ftype not in ("number", "currency") or not isinstance(value, str):
+        return value
+    number = float(value)
+    return int(number) if number.is_integer() else number
 
 
 class CustomDatumSpec(NamedTuple):
@@ -406,6 +473,7 @@ class Writes:
                 if rec.get("value") != value:
                     rec["value"] = value
                     rec["udate"] = fmt_offset(now)
+                    capture.link_written(self.a, contact, now)
                 t.touch()
             return j, False
         j = t.insert(
@@ -420,6 +488,7 @@ class Writes:
                 "owner": str(contact),
             }
         )
+        capture.link_written(self.a, contact, now)
         return j, True
 
     def _apply_contact(self, rec: Record, data: dict[str, Any], now: float) -> bool:
@@ -477,8 +546,10 @@ class Writes:
         else:
             i = existing
             rec = t.materialize(i) or {}
-            self._apply_contact(rec, data, now)
-            self._stamp_contact(rec, now)
+            if self._apply_contact(rec, data, now):
+                # a contact write only when the contact's own keys change; field values
+                # sent alongside are link writes (capture.link_written decides)
+                self._stamp_contact(rec, now)
             t.touch()
             created = False
         fv_ids = [self.set_field_value(i, f, v, now)[0] for f, v in fvs]
@@ -527,14 +598,8 @@ class Writes:
         return Result(200, self.contact_response(i, fv))
 
     def delete_contact(self, req: Request, rid: str) -> Result:
-        t, i = self._stored("contacts", rid, "contact")
-        email = str(t.value(i, "email") or "").lower()
-        t.delete(i)
-        self.w.email_index.pop(email, None)
-        for child in ("contactTags", "contactLists", "fieldValues", "contactAutomations"):
-            ct = self.t(child)
-            for j in ct.children("contact", i):
-                ct.delete(j)
+        _, i = self._stored("contacts", rid, "contact")
+        capture.delete_cascade(self.a, "contacts", i)
         return Result(200, {})
 
     # -- tags and lists --------------------------------------------------------------------
@@ -604,6 +669,7 @@ class Writes:
                 "updated_by": None,
             }
         )
+        capture.link_written(self.a, contact, now)
         return j, True
 
     def post_contact_tags(self, req: Request) -> Result:
@@ -616,8 +682,9 @@ class Writes:
 
     def delete_contact_tag(self, req: Request, rid: str) -> Result:
         i = as_int(rid)
-        if i is None or not self.t("contactTags").delete(i):
+        if i is None or not self.t("contactTags").exists(i):
             raise not_found("contactTag", rid)
+        capture.delete_cascade(self.a, "contactTags", i)
         return Result(200, {})
 
     def set_list_status(
@@ -640,12 +707,15 @@ class Writes:
             if cur == status or (cur == "2" and status == "1" and not force):
                 return j, False
             rec["status"] = status
-            rec["udate"] = fmt_offset(now)
+            # udate is the unsubscribe date: set on leaving, cleared on re-subscribing
+            rec["udate"] = fmt_offset(now) if status == "2" else None
+            rec["updated_timestamp"] = fmt_offset(now)
             if status == "1":
                 rec["sdate"] = fmt_offset(now)
                 rec["unsubreason"] = None
             rec["sourceid"] = sourceid
             t.touch()
+            capture.link_written(self.a, contact, now)
             return j, False
         j = t.insert(
             {
@@ -654,7 +724,7 @@ class Writes:
                 "form": None,
                 "seriesid": "0",
                 "sdate": fmt_offset(now),
-                "udate": fmt_offset(now),
+                "udate": fmt_offset(now) if status == "2" else None,
                 "status": status,
                 "responder": "1",
                 "sync": "0",
@@ -670,8 +740,11 @@ class Writes:
                 "ip4Unsub": "0",
                 "unsubscribeAutomation": None,
                 "automation": None,
+                "created_timestamp": fmt_offset(now),
+                "updated_timestamp": fmt_offset(now),
             }
         )
+        capture.link_written(self.a, contact, now)
         return j, True
 
     def post_contact_lists(self, req: Request) -> Result:
@@ -839,6 +912,7 @@ class Writes:
         rec["field"] = str(f)
         rec["udate"] = fmt_offset(time.time())
         t.touch()
+        capture.link_written(self.a, rec.get("contact"))
         return Result(200, {"fieldValue": self.render("fieldValues", i)})
 
     # -- accounts --------------------------------------------------------------------------
@@ -850,7 +924,10 @@ class Writes:
         return self._account_names
 
     def _check_fields(self, kind: str, fields: Any) -> None:
-        """Reject a `fields` list naming a custom field the account or deal kind does not have."""
+        """Reject a `fields` list naming a custom field the account or deal kind does not have,
+        a value of the wrong type (`meta_value_problem`), or a currency value without its
+        `fieldCurrency` (the account request schema: "Required only for the currency field
+        type")."""
         if fields is None:
             return
         meta = self.t(CUSTOM_DATA[kind].meta_table)
@@ -860,6 +937,25 @@ class Writes:
         ):
             raise err(
                 "Custom field not found", "field_invalid", "/data/attributes/fields/customFieldId"
+            )
+        for f in fields:
+            cf = as_int(f["customFieldId"]) or 0
+            self._check_meta_value(kind, cf, f.get("fieldValue"), "/data/attributes/fields")
+            if str(meta.value(cf, "fieldType")) == "currency" and not f.get("fieldCurrency"):
+                raise missing("fields/fieldCurrency")
+
+    def _check_meta_value(self, kind: str, cf: int, value: Any, pointer: str) -> None:
+        """A 422 naming the field when `value` is not what the examples send for its type."""
+        meta = self.t(CUSTOM_DATA[kind].meta_table)
+        problem = meta_value_problem(
+            str(meta.value(cf, "fieldType")), meta.value(cf, "fieldOptions"), value
+        )
+        if problem:
+            raise err(
+                "Invalid field value",
+                "field_invalid",
+                f"{pointer}/fieldValue",
+                f"custom field {cf} ({meta.value(cf, 'fieldLabel')}): {problem}",
             )
 
     def _set_fields(self, kind: str, parent: int, fields: Any, now: float) -> None:
@@ -880,6 +976,7 @@ class Writes:
         spec = CUSTOM_DATA[kind]
         parent_key, meta_key = spec.parent_key, spec.meta_key
         t = self.t(spec.table)
+        value = stored_meta_value(str(self.t(spec.meta_table).value(field, "fieldType")), value)
         j = t.child_where(parent_key, parent, "customFieldId", field)
         if j is not None:
             _update_datum(t, j, {"fieldValue": value}, currency, now)
@@ -970,6 +1067,7 @@ class Writes:
                 "updatedTimestamp": fmt_offset(now),
             }
         )
+        capture.link_written(self.a, contact, now)
         return j, True
 
     def post_account_contacts(self, req: Request) -> Result:
@@ -1004,6 +1102,7 @@ class Writes:
                 raise not_found_404("Custom field")
             if "fieldValue" not in data:
                 raise missing("fieldValue")
+            self._check_meta_value(kind, cf, data.get("fieldValue"), "/data/attributes")
             j = self.set_custom_datum(
                 kind, parent, cf, data.get("fieldValue"), data.get("fieldCurrency"), time.time()
             )
@@ -1013,7 +1112,8 @@ class Writes:
 
     def put_custom_datum(self, kind: str) -> Any:
         """PUT handler that changes one stored custom field value of an account or a deal."""
-        table, key = CUSTOM_DATA[kind].table, CUSTOM_DATA[kind].key
+        spec = CUSTOM_DATA[kind]
+        table, key = spec.table, spec.key
 
         def fn(req: Request, rid: str) -> Result:
             data = wrapper(self.a, req, key)
@@ -1021,7 +1121,12 @@ class Writes:
             i = as_int(rid)
             if i is None or not t.exists(i):
                 raise ApiError(404, {"errors": [{"status": 404, "title": "Not Found"}]})
-            value = {"fieldValue": data["fieldValue"]} if "fieldValue" in data else {}
+            cf = as_int(t.value(i, "customFieldId")) or 0
+            value = {}
+            if "fieldValue" in data:
+                self._check_meta_value(kind, cf, data["fieldValue"], "/data/attributes")
+                ftype = str(self.t(spec.meta_table).value(cf, "fieldType"))
+                value = {"fieldValue": stored_meta_value(ftype, data["fieldValue"])}
             _update_datum(t, i, value, data.get("fieldCurrency"), time.time())
             return Result(200, {key: self.render(table, i)})
 
@@ -1150,8 +1255,10 @@ class Writes:
 
     # -- deals and notes -------------------------------------------------------------------
     def _deal_refs(self, data: dict[str, Any], rec: Record) -> None:
-        if "contact" in data and data["contact"] not in (None, ""):
+        if "contact" in data:
             c = as_int(data["contact"])
+            if not c:  # null, "" or "0": the deal would lose its required primary contact
+                raise missing("contact")
             if c is None or not self.t("contacts").exists(c):
                 raise err("Contact not found", "invalid", "/data/attributes/contact")
             rec["contact"] = str(c)
@@ -1201,9 +1308,8 @@ class Writes:
 
     def post_deals(self, req: Request) -> Result:
         data = wrapper(self.a, req, "deal")
-        require(data, "title", "value", "currency", "owner", "stage")
-        if data.get("contact") in (None, "") and data.get("account") in (None, ""):
-            raise missing("contact")
+        # the deal reference: "a deal requires a primary contact"; an account does not do
+        require(data, "title", "value", "currency", "owner", "stage", "contact")
         now = time.time()
         rec: Record = {
             "hash": uuid.uuid4().hex[:8],
@@ -1628,6 +1734,11 @@ class Writes:
                 for j in t.ids:
                     if j != i and str(t.value(j, "title")).lower() == sid(data["title"]).lower():
                         raise err("Duplicate field title", "duplicate", "/data/attributes/title")
+            if name == "accountContacts":
+                # AccountUpdateAssociationRequest: account and contact are required
+                require(data, "account", "contact")
+                self.existing(data["account"], "accounts", "Account")
+                self.existing(data["contact"], "contacts", "Contact")
             if name == "ecomCustomers":
                 if "email" in data and not EMAIL_RE.match(sid(data["email"])):
                     raise err("Email address is invalid", "email_invalid", "/data/attributes/email")
@@ -1642,6 +1753,8 @@ class Writes:
                 rec["tstamp"] = fmt_offset(time.time())
             stamp_updated(rec)
             t.put(i, rec)
+            if name in ("accountContacts", "contactAutomations"):
+                capture.link_written(self.a, rec.get("contact"))
             self._ext.pop(name, None)
             return Result(200, {singular: self.render(name, i)})
 
@@ -1652,7 +1765,7 @@ class Writes:
             t, i = self._stored(name, rid, SPECS[name].singular)
             if name == "accounts":
                 self.account_names.pop(str(t.value(i, "name")).lower(), None)
-            t.delete(i)
+            capture.delete_cascade(self.a, name, i)
             self._ext.pop(name, None)
             return Result(200, {})
 
@@ -1699,6 +1812,7 @@ def register(acct: Account) -> None:
     from . import bulk_import
 
     bulk_import.register(acct)
+    capture_api.register(acct)
     for name in (
         "ecomCustomers",
         "tags",

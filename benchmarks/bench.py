@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import datagen, shared_limit
+from benchmarks import audience, capture, datagen, shared_limit
 from benchmarks.harness import (
     BENCH_DIR,
     PEER_TAP_REQUIREMENT,
@@ -648,6 +648,7 @@ def main() -> int:
     bench.section("latency", bench.latency)
     bench.section("load", bench.load)
     bench.section("shared_limit", bench.shared_limit)
+    bench.section("audience", lambda: audience.measure(bench.scale))  # tag mirror at --rate 5
     bench.section("memory", bench.memory)
     side = threading.Thread(
         target=bench.section, args=("target_memory", bench.target_large), daemon=True
@@ -655,6 +656,9 @@ def main() -> int:
     side.start()
     bench.section("catalog", bench.catalog_and_incremental)
     side.join()
+    bench.section(
+        "capture", lambda: capture.run(bench.ours, bench.peer, capture.sizes_for(bench.scale))
+    )
     bench.results["lost"] = bench.lost
     bench.results["duration_s"] = round(time.monotonic() - started, 1)
     results_json = write_json(BENCH_DIR / "results.json", bench.results)
@@ -669,6 +673,9 @@ def main() -> int:
     )
     if plot.returncode != 0:
         bench.results["errors"]["plots"] = "plots.py failed (see output above)"
+    capture_plot = [str(BENCH_DIR / "capture_plot.py"), str(results_json), str(BENCH_DIR / "plots")]
+    if subprocess.run([str(plot_python), *capture_plot], check=False).returncode != 0:
+        bench.results["errors"]["capture_plot"] = "capture_plot.py failed (see output above)"
     from benchmarks.report import write_report
 
     text = write_report(bench.results, Path(args.results))

@@ -6,6 +6,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from benchmarks import capture
+from benchmarks.audience import report_lines as audience_report
+
 CEILING = 500.0
 
 
@@ -626,6 +629,10 @@ def write_report(results: dict, path: Path) -> str:
         "its memory does not grow with input; at 100,000 contacts it would need 100,000 "
         "requests)."
     )
+    out.extend(audience_report(s.get("audience")))
+    if s.get("capture"):
+        add("")
+        out.extend(capture.report_lines(s["capture"]))
     if s.get("shared_limit"):
         out.extend(shared_limit_lines(s["shared_limit"]))
     for title, key in (("Notes from this run", "notes"), ("RECORDS LOST", "lost")):

@@ -53,14 +53,18 @@ def kind_of(schema: dict[str, Any]) -> str:
 
     Numbers become `integer`: Meltano 4.4.1 crashes serializing a `decimal` value that came
     from an environment variable; YAML numbers under `config:` still pass through as floats.
+    A number the plugin also accepts as a string (a fraction such as
+    `audience_max_removal_fraction`) becomes `string`, so `0.1` from the environment passes.
     """
     types = schema.get("type") or ["string"]
     types = [t for t in (types if isinstance(types, list) else [types]) if t != "null"]
     first = types[0] if types else "string"
     if schema.get("format") == "date-time":
         return "date_iso8601"
+    if first == "string" and schema.get("enum"):
+        return "options"  # `meltano config set` offers and checks the values
     if first == "number":
-        return "integer"
+        return "string" if "string" in types else "integer"
     return KINDS.get(first, "string")
 
 
@@ -72,6 +76,11 @@ def render(info: dict[str, Any]) -> str:
     for name, schema in info["settings"]["properties"].items():
         lines.append(f"{INDENT}  - name: {name}")
         lines.append(f"{INDENT}    kind: {kind_of(schema)}")
+        if kind_of(schema) == "options":
+            lines.append(f"{INDENT}    options:")
+            for value in schema["enum"]:  # quoted: YAML reads a bare on/off as a boolean
+                lines.append(f"{INDENT}      - label: {json.dumps(str(value))}")
+                lines.append(f"{INDENT}        value: {json.dumps(value)}")
         if schema.get("title"):
             lines.append(f"{INDENT}    label: {schema['title']}")
         desc = " ".join(str(schema.get("description") or "").split())

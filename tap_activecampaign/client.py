@@ -2,6 +2,8 @@
 
 Streams are declarative (a path, a records key, maybe a replication key); everything that
 touches HTTP or state lives here, so a fix in paging or retries reaches all 60-odd streams.
+How an incremental run reads each stream (whole, tail, sideloaded, skipped) and which rows
+are gone is the change-capture mixin's (``capture_stream``, decisions in ``changes``).
 
 HTTP goes through the shared ``activecampaign_http.ApiClient`` owned by the tap (one rate
 limiter per account, Retry-After, retries, token redaction). Pages are fetched concurrently on
@@ -17,8 +19,9 @@ import typing as t
 from collections import deque
 from concurrent.futures import Future
 from http import HTTPStatus
+from zoneinfo import ZoneInfo
 
-from singer_sdk import RESTStream, SchemaDirectory, StreamSchema
+from singer_sdk import RESTStream, SchemaDirectory
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
@@ -28,8 +31,10 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from activecampaign_http import ApiError
-from tap_activecampaign import schemas
+from tap_activecampaign import changes, schemas
+from tap_activecampaign.capture_stream import CaptureSchema, ChangeCaptureMixin
 from tap_activecampaign.conform import RecordConverter
+from tap_activecampaign.paging import PAGE_SIZE, meta_total
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -39,28 +44,16 @@ if t.TYPE_CHECKING:
 
     from tap_activecampaign.tap import TapActiveCampaign
 
-PAGE_SIZE = 100  # the API's maximum `limit`
 #: Ranges sent before the highest id is known: they cover the probe's round trip at the
 #: start; on a tiny account at most this many minus one come back empty.
 SPECULATIVE_RANGES = 2
 SCHEMA_DIR = SchemaDirectory(schemas)
+
+
 #: First-page statuses meaning "this endpoint is not part of the account's plan".
 UNAVAILABLE = frozenset({HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN})
 PROGRESS_MARKERS = "progress_markers"
 RESUME_KEY = "resume"
-
-
-def meta_total(body: t.Any) -> int | None:
-    """``meta.total`` as an int (the API sends a string), or None when absent."""
-    if not isinstance(body, dict):
-        return None
-    meta = body.get("meta")
-    if not isinstance(meta, dict):
-        return None
-    try:
-        return int(meta["total"])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def parse_timestamp(value: t.Any) -> dt.datetime | None:
@@ -125,7 +118,7 @@ class ActiveCampaignPaginator(OffsetPaginator):
         return self._value + self._count(response)
 
 
-class ActiveCampaignStream(RESTStream[t.Any]):
+class ActiveCampaignStream(ChangeCaptureMixin, RESTStream[t.Any]):
     """Base class: set ``name``, ``path`` and optionally the attributes below."""
 
     #: Endpoint path relative to the API URL; ``{placeholders}`` come from the context.
@@ -148,8 +141,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
     #: ending in ``skip_hint``, rather than failing the run.
     skip_statuses: t.ClassVar[frozenset[int]] = frozenset()
     skip_hint: str = ""
-
-    schema = StreamSchema(SCHEMA_DIR)
+    schema = CaptureSchema(SCHEMA_DIR)
 
     # Our converter conforms records to the schema (one pass over typed fields), so the
     # SDK's generic recursive conformance would only repeat the work.
@@ -215,10 +207,15 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             return None
         return start - self.lookback()
 
-    @staticmethod
-    def format_filter_value(value: dt.datetime) -> str:
-        """Filter values go out in UTC ISO 8601, which the API accepts with its offset."""
-        return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+    def format_filter_value(self, value: dt.datetime) -> str:
+        """The account's local time with its offset (``2026-12-03T02:18:41-05:00``).
+
+        Date filters are typed only "string", and some accounts read them as wall time in the
+        account's zone: local time with the offset is right whether the offset is honoured
+        or ignored.
+        """
+        zone = ZoneInfo(self.config.get("account_timezone") or "UTC")
+        return value.astimezone(zone).isoformat(timespec="seconds")
 
     def filter_params(self, context: Context | None) -> dict[str, t.Any]:
         """Server-side incremental filter parameters for this run."""
@@ -300,6 +297,9 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         if conv is None:
             conv = self._converter = self._build_converter()
         record = conv.convert(self.preprocess_record(row))
+        capture = self._capture
+        if capture is not None and capture.ids is not None:
+            capture.ids.add(record["id"])
         since = self._client_since
         if since is not None:
             value = parse_timestamp(record.get(self.replication_key))  # type: ignore[arg-type]
@@ -418,7 +418,12 @@ class ActiveCampaignStream(RESTStream[t.Any]):
 
     def _emit_page(self, response: requests.Response) -> list[dict]:
         self._page_time = dt.datetime.now(dt.UTC)
-        return self.parse_response(response)
+        page = self.parse_response(response)
+        self._pages += 1
+        if page:
+            self._rows_seen += len(page)
+            self._last_row_id = page[-1].get("id")
+        return page
 
     def get_records(self, context: Context | None) -> Iterator[dict]:
         """All records; afterwards, say once which fields the API sent that the schema lacks."""
@@ -430,15 +435,43 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             self.logger.warning("'%s': fields not in the schema, left out: %s", self.name, new)
 
     def request_records(self, context: Context | None) -> Iterator[dict]:
-        """All records of the endpoint, pages fetched concurrently once the total is known."""
-        self._filter = self.filter_params(context)
+        """This run's records: per the read plan, then any rows found deleted."""
+        plan = self.read_plan(context)
+        yield from self._sideloaded_deletions()
+        if not plan.read:
+            self.logger.info("'%s' not read in this run: %s", self.name, plan.why)
+            return
+        started = dt.datetime.now(dt.UTC)
+        whole = plan.whole
+        self._filter = {} if whole else self.filter_params(context)
         # Also applied on server-filtered streams: the API's bound is inclusive, so the
-        # record that set the bookmark would otherwise come back on every run.
-        self._client_since = self.incremental_since(context)
+        # record that set the bookmark would otherwise come back on every run. Not on a
+        # tail: every row past the boundary is new, whatever its timestamp.
+        self._client_since = None if plan.tail else self.incremental_since(context)
         self._seed_bookmark(context)
+        if plan.tail is not None:
+            if (yield from self._tail_records(context, plan.tail)):
+                return
+            if self.mode == changes.CONTACTS:  # the rows come with contacts: only re-anchor
+                self._anchor_tail(context)
+                return
+            whole = True
+            self._client_since = self.incremental_since(context)
+        if whole and self.track_deletions:
+            self.capture.begin_whole()
+        self._pages = self._rows_seen = 0
+        self._last_row_id = None
         if self.keyset:
             yield from self._keyset_records(context)
-            return
+            if self._resumed:
+                self.capture.complete = False
+        else:
+            yield from self._offset_records(context)
+        if whole:
+            yield from self._finish_whole(started)
+
+    def _offset_records(self, context: Context | None) -> Iterator[dict]:
+        """All records of the endpoint, pages fetched concurrently once the total is known."""
         counter = self.get_http_request_counter()
         with counter:
             counter.with_context(context)
@@ -454,6 +487,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
                         self.name,
                         exc.status,
                     )
+                    self.capture.complete = False
                     return
                 if exc.status in self.skip_statuses:
                     self.logger.warning(
@@ -463,6 +497,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
                         exc,
                         self.skip_hint,
                     )
+                    self.capture.complete = False
                     return
                 raise
             counter.increment()
@@ -497,10 +532,16 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             token["id_less"] = less
         return token
 
+    def after_page(self, body: t.Any) -> None:
+        """Hook run after a keyset page's records are emitted, before its STATE."""
+
     def _save_resume(self, context: Context | None, last_id: int) -> None:
         """Record the id emitted so far and flush state, so a killed run resumes here."""
         state = self.get_context_state(context)
         state[RESUME_KEY] = {"id_greater": last_id, "filter": self._filter or None}
+        # Also when the page emitted nothing (a whole read filtered on the client): the
+        # position is progress too. The state writer drops a STATE equal to the last one.
+        self.state_manager.is_flushed = False
         self._write_state_message()
 
     def _keyset_records(self, context: Context | None) -> Iterator[dict]:
@@ -517,6 +558,8 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         start = 0
         if isinstance(resume, dict) and resume.get("filter") == (self._filter or None):
             start = int(resume.get("id_greater") or 0)
+        self._resumed = start > 0
+        if self._resumed:
             self.logger.info("Resuming '%s' after id %d", self.name, start)
         counter = self.get_http_request_counter()
         pool = self._tap.executor
@@ -548,6 +591,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
         page = self._emit_page(first)
         total = meta_total(first.ac_json)  # type: ignore[attr-defined]
         yield from page
+        self.after_page(first.ac_json)  # type: ignore[attr-defined]
         last = int(page[-1]["id"]) if page else start
         if page:
             self._save_resume(context, last)
@@ -563,6 +607,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             counter.increment()
             page = self._emit_page(response)
             yield from page
+            self.after_page(response.ac_json)  # type: ignore[attr-defined]
             if not page:
                 return
             last = int(page[-1]["id"])
@@ -574,9 +619,10 @@ class ActiveCampaignStream(RESTStream[t.Any]):
 
     def _fetch_range(
         self, context: Context | None, greater: int, less: int | None
-    ) -> tuple[list[list[dict]], int]:
-        """All pages of ids in (greater, less), continuing by keyset past full pages."""
-        pages: list[list[dict]] = []
+    ) -> tuple[list[tuple[list[dict], t.Any]], int]:
+        """All pages of ids in (greater, less) with their bodies, continuing by keyset past
+        full pages."""
+        pages: list[tuple[list[dict], t.Any]] = []
         requests_made = 0
         cursor = greater
         expected: int | None = None
@@ -587,7 +633,7 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             page = self.parse_response(response)
             if expected is None:
                 expected = meta_total(response.ac_json)  # type: ignore[attr-defined]
-            pages.append(page)
+            pages.append((page, response.ac_json))  # type: ignore[attr-defined]
             got += len(page)
             if len(page) < PAGE_SIZE or (expected is not None and got >= expected):
                 return pages, requests_made
@@ -676,12 +722,13 @@ class ActiveCampaignStream(RESTStream[t.Any]):
             lo, less = bounds.popleft()
             for _ in range(made):
                 counter.increment()
-            count = sum(len(p) for p in pages)
+            count = sum(len(p) for p, _ in pages)
             if less is not None:
                 recent.append((less - 1 - lo, count))
-            for page in pages:
+            for page, body in pages:
                 self._page_time = dt.datetime.now(dt.UTC)
                 yield from page
+                self.after_page(body)
                 if page:
                     self._save_resume(context, int(page[-1]["id"]))
             if not count and less is not None:

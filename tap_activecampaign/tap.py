@@ -19,9 +19,11 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers._state import StateWriter
 from singer_sdk.io_base import SingerWriter
 from singer_sdk.singerlib import RecordMessage
+from typing_extensions import override
 
 from activecampaign_http import ApiClient, ApiError, AuthError, validate_api_url
 from activecampaign_http.settings import client_from_config, connection_properties
+from tap_activecampaign import changes
 from tap_activecampaign import streams as stream_modules
 from tap_activecampaign.streams.automations import ActivitiesStream, ContactActivitiesStream
 from tap_activecampaign.streams.custom_objects import (
@@ -30,9 +32,11 @@ from tap_activecampaign.streams.custom_objects import (
 )
 
 if t.TYPE_CHECKING:
+    from singer_sdk import Stream
     from singer_sdk.singerlib.messages import Message
 
     from tap_activecampaign.client import ActiveCampaignStream
+    from tap_activecampaign.sideloads import Sideloads
 
 __version__ = "0.1.0"
 
@@ -265,7 +269,29 @@ class TapActiveCampaign(Tap):
             default="UTC",
             description=(
                 "IANA time zone of the account, given to timestamps the API sends without "
-                "an offset (e.g. '2019-11-22 14:15:37')."
+                "an offset (e.g. '2019-11-22 14:15:37'); date filters are sent in its local "
+                "time with its offset."
+            ),
+        ),
+        th.Property(
+            "reread_interval",
+            th.IntegerType,
+            default=changes.DEFAULT_REREAD_INTERVAL,
+            description=(
+                "Seconds a stream the API cannot filter by change may go without a whole "
+                "read (the id scan of contacts and deals too, which finds deletions). "
+                "Between whole reads an incremental run skips such a stream or reads only "
+                "its tail or the rows that came with changed contacts. 0 reads them whole "
+                "on every run."
+            ),
+        ),
+        th.Property(
+            "max_deleted_percent",
+            th.IntegerType,
+            default=changes.DEFAULT_MAX_DELETED_PERCENT,
+            description=(
+                "A whole read that finds more than this percentage of a stream's rows gone "
+                "signals no deletion and warns why (the rows stay live downstream)."
             ),
         ),
         th.Property(
@@ -293,6 +319,8 @@ class TapActiveCampaign(Tap):
 
     #: Custom object schemas read at discovery, reused by ``custom_object_schemas``.
     custom_object_definitions: list[dict[str, t.Any]] | None = None
+    #: The children the contacts read of this run carries (set when contacts syncs).
+    sideloads: Sideloads | None = None
 
     @cached_property
     def api_url(self) -> str:
@@ -331,6 +359,12 @@ class TapActiveCampaign(Tap):
         """Thread pool for concurrent page fetches (shared; the limiter paces it)."""
         workers = max(2, int(self.config.get("max_parallel_requests", 6)) * 2)
         return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ac-page")
+
+    @override
+    def load_streams(self) -> list[Stream]:
+        """The SDK's order (by name), but contacts first: its pages carry the children
+        (field values, tags, lists, ...) that the children's own syncs then need not read."""
+        return sorted(super().load_streams(), key=lambda stream: stream.name != "contacts")
 
     def discover_streams(self) -> list[ActiveCampaignStream]:
         """Static streams for every list endpoint, plus one per custom object schema.

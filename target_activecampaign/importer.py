@@ -32,6 +32,7 @@ from target_activecampaign.mapping import (
     chunk_entries,
     email_key,
     entry_size,
+    import_body,
     import_done,
     is_duplicate_error,
     parse_bulk_answer,
@@ -194,10 +195,7 @@ class BulkImporter:
         """POST one import; on a 400 take out the refused contacts and resubmit the rest."""
         while items:
             self.window.acquire()
-            body = {
-                "contacts": [i.entry for i in items],
-                "exclude_automations": self.exclude_automations,
-            }
+            body = import_body([i.entry for i in items], self.exclude_automations)
             try:
                 resp = self.client.request(
                     "POST", "import/bulk_import", json=body, ok_statuses=(400, 413, 422)

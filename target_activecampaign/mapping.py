@@ -11,6 +11,7 @@ import json
 import re
 import typing as t
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 # -- stream name -> object type ----------------------------------------------------------------
 
@@ -270,6 +271,7 @@ class FieldDef:
     type: str
     perstag: str = ""
     options: tuple[str, ...] = ()
+    currency: str = ""  # an account/deal currency field's default currency
 
 
 def split_multi(value: str) -> list[str]:
@@ -319,14 +321,10 @@ def _check_options(values: list[str], fdef: FieldDef, what: str) -> None:
         )
 
 
-def format_field_value(
-    fdef: FieldDef, value: t.Any, *, clearing: bool = False, keep_lists: bool = False
-) -> t.Any:
-    """The value as the API wants it for this field type (`||a||b||`, YYYY-MM-DD, ...).
+def format_field_value(fdef: FieldDef, value: t.Any, *, clearing: bool = False) -> t.Any:
+    """A contact field value as the API wants it for this field type (`||a||b||`, YYYY-MM-DD).
 
     `clearing` (a null the user asked to clear) becomes an empty string for every type.
-    `keep_lists`: account and deal fields also take a multi-value as a JSON array (their docs
-    show both), so a list given stays a list there.
     """
     what = f"custom field '{fdef.perstag or fdef.title}' ({fdef.type})"
     if clearing:
@@ -341,8 +339,6 @@ def format_field_value(
             items = [as_text(value, what)]
         items = [i for i in items if i != ""]
         _check_options(items, fdef, what)
-        if keep_lists and isinstance(value, list | tuple):
-            return items
         return "||" + "||".join(items) + "||" if items else ""
     if ftype in CHOICE_TYPES:
         if isinstance(value, list | tuple):
@@ -370,6 +366,61 @@ def format_field_value(
     if isinstance(value, dict | list | tuple):
         raise Reject(f"{what} expects text, got {type(value).__name__}")
     return check_length(as_text(value, what), what, MAX_LONG_TEXT)
+
+
+def format_meta_value(fdef: FieldDef, value: t.Any, *, clearing: bool = False) -> t.Any:
+    """An account or deal custom field value in the JSON type its request examples show.
+
+    The `POST /accountCustomFieldData` and `/dealCustomFieldData` examples send multiselect and
+    checkbox values as a JSON array (one option too), currency as an integer amount in cents,
+    number as a string ("100.99"), and every other type (text, textarea, hidden, date,
+    datetime, dropdown, radio) as a string. Validation is the contact rules'.
+    """
+    if clearing:
+        return ""
+    ftype = (fdef.type or "text").lower()
+    if ftype == "currency":
+        return cents(value, fdef.title or fdef.id)  # "'Revenue' must be an integer amount in cents"
+    formatted = format_field_value(fdef, value)
+    if ftype in MULTI_TYPES:
+        return split_multi(formatted) if formatted else []
+    if ftype in NUMBER_TYPES:
+        return number_text(formatted)
+    return formatted
+
+
+def number_text(value: int | float | str) -> str:
+    """A number as the decimal text the examples show ("100.99"), never in exponent form."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def meta_currency(fdef: FieldDef, given: t.Any) -> str | None:
+    """`fieldCurrency` to send: the record's, else the field's default; only for currency."""
+    if (fdef.type or "").lower() != "currency":
+        return None
+    if given not in (None, ""):
+        return currency_code(given)
+    return fdef.currency.lower() or None
+
+
+def meta_field_item(fdef: FieldDef, value: t.Any, given_currency: t.Any = None) -> dict:
+    """One `fields[]` item of a `POST/PUT /accounts` or `/deals` body.
+
+    A null is a clear (the caller skips nulls unless `null_clears_fields`). A currency field's
+    item carries `fieldCurrency`, which the account request schema requires for that type.
+    """
+    item: dict[str, t.Any] = {
+        "customFieldId": int(fdef.id),
+        "fieldValue": format_meta_value(fdef, value, clearing=value is None),
+    }
+    currency = meta_currency(fdef, given_currency)
+    if currency:
+        item["fieldCurrency"] = currency
+    return item
 
 
 class FieldCatalog:
@@ -445,6 +496,7 @@ def meta_fields_from_api(rows: t.Iterable[t.Mapping[str, t.Any]]) -> list[FieldD
                 type=str(row.get("fieldType") or "text"),
                 perstag=str(row.get("personalization") or ""),
                 options=tuple(str(o) for o in opts) if isinstance(opts, list) else (),
+                currency=str(row.get("fieldDefaultCurrency") or ""),
             )
         )
     return out
@@ -668,10 +720,27 @@ def merge_entries(a: dict[str, t.Any], b: t.Mapping[str, t.Any]) -> dict[str, t.
 MAX_IMPORT_CONTACTS = 250
 MAX_IMPORT_BYTES = 400_000
 IMPORT_ENVELOPE_BYTES = 200  # `{"contacts": [...], "exclude_automations": false}` and slack
+#: each contact also carries its own `"exclude_automations": false` (see `import_body`)
+EXCLUDE_FLAG_BYTES = len(', "exclude_automations": false')
 
 
 def entry_size(entry: t.Mapping[str, t.Any]) -> int:
-    return len(json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode()) + 1
+    encoded = json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode()
+    return len(encoded) + 1 + EXCLUDE_FLAG_BYTES
+
+
+def import_body(
+    entries: t.Iterable[t.Mapping[str, t.Any]], exclude_automations: bool
+) -> dict[str, t.Any]:
+    """The `POST /import/bulk_import` body.
+
+    The reference's request example puts `exclude_automations` inside each `contacts[]` item,
+    so that is where it takes effect; the top-level flag some clients send is kept as well.
+    """
+    return {
+        "contacts": [{**e, "exclude_automations": exclude_automations} for e in entries],
+        "exclude_automations": exclude_automations,
+    }
 
 
 def chunk_entries(
@@ -865,16 +934,16 @@ def note_reltype(value: t.Any) -> str:
     return NOTE_RELTYPES[key]
 
 
-def custom_field_items(value: t.Any, what: str) -> list[tuple[t.Any, t.Any]]:
-    """Custom field values as (key, value) pairs from `{key: value}` or the API's lists.
+def custom_field_items(value: t.Any, what: str) -> list[tuple[t.Any, t.Any, t.Any]]:
+    """Custom field values as (key, value, currency) from `{key: value}` or the API's lists.
 
-    Accepts `[{customFieldId, fieldValue}]` (accounts/deals) and `[{field, value}]`/`[{id,
-    value}]` shapes too.
+    Accepts `[{customFieldId, fieldValue, fieldCurrency}]` (accounts/deals) and `[{field,
+    value}]`/`[{id, value}]` shapes too.
     """
     if value is None:
         return []
     if isinstance(value, dict):
-        return list(value.items())
+        return [(k, v, None) for k, v in value.items()]
     if isinstance(value, list):
         out = []
         for item in value:
@@ -884,6 +953,6 @@ def custom_field_items(value: t.Any, what: str) -> list[tuple[t.Any, t.Any]]:
             if key is None:
                 raise Reject(f"'{what}' item has no field id: {item!r}")
             val = item.get("fieldValue", item.get("value"))
-            out.append((key, val))
+            out.append((key, val, item.get("fieldCurrency")))
         return out
     raise Reject(f"'{what}' must be an object of field -> value, got {type(value).__name__}")

@@ -9,7 +9,7 @@ import typing as t
 from collections import defaultdict
 from pathlib import Path
 
-OUTCOMES = ("written", "rejected", "reference", "ignored", "would_write")
+OUTCOMES = ("written", "rejected", "skipped", "reference", "ignored", "would_write")
 
 
 def _default(value: t.Any) -> t.Any:
@@ -32,6 +32,8 @@ class Ledger:
         self.counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
         self._fh: t.IO[str] | None = None
         self._lock = threading.Lock()
+        #: stream -> field -> count: written records whose field was left out (sync_mode)
+        self.field_skips: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def count(self, stream: str, outcome: str, n: int = 1) -> None:
         with self._lock:
@@ -62,6 +64,11 @@ class Ledger:
                 self._fh.write(text + "\n")
                 self._fh.flush()
 
+    def skip_field(self, stream: str, field: str) -> None:
+        """A record written without one of its fields (the caller logs which record and why)."""
+        with self._lock:
+            self.field_skips[stream][field] += 1
+
     @property
     def rejected(self) -> int:
         return sum(c["rejected"] for c in self.counts.values())
@@ -71,11 +78,14 @@ class Ledger:
         for c in self.counts.values():
             for k, v in c.items():
                 totals[k] += v
-        return {
+        out: dict[str, t.Any] = {
             "streams": {s: dict(c) for s, c in sorted(self.counts.items())},
             "totals": totals,
             "rejects_file": str(self.path) if self.path and totals["rejected"] else None,
         }
+        if self.field_skips:
+            out["field_skips"] = {s: dict(f) for s, f in sorted(self.field_skips.items())}
+        return out
 
     def close(self) -> None:
         with self._lock:

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks import BatchSink
+from singer_sdk.target_base import Target
 
 from activecampaign_http import ApiClient, RetriesExhaustedError
+from target_activecampaign.audiences import Audiences
 from target_activecampaign.importer import BulkImporter, Item, refusals_as_rejects
 from target_activecampaign.mapping import (
     CUSTOM_OBJECT_PREFIX,
@@ -44,16 +46,17 @@ from target_activecampaign.mapping import (
     is_id,
     list_status,
     merge_entries,
+    meta_field_item,
     note_reltype,
     parse_contact,
     unwritten_keys,
 )
 from target_activecampaign.rejects import Ledger
 from target_activecampaign.resolver import DRY_RUN_ID, Resolver
+from target_activecampaign.sync_mode import Skipped, SyncGate
 from target_activecampaign.translate import IdTranslator, Untranslated
 
-if t.TYPE_CHECKING:
-    from target_activecampaign.target import TargetActiveCampaign
+DELETION_MARKER = "_sdc_deleted_at"
 
 
 @dataclass
@@ -67,6 +70,8 @@ class RunContext:
     ledger: Ledger
     importer: BulkImporter
     config: t.Mapping[str, t.Any]
+    sync: SyncGate  # sync_mode (contacts, accounts, deals)
+    audiences: Audiences  # the run's audience streams (none configured: an empty one)
     dry_run: bool = False
     user_id: str | None = None  # the API token's user: owner of new deals that name none
     deal_ids: dict[str, str] = field(default_factory=dict)  # source deal id -> destination id
@@ -109,10 +114,31 @@ class Spill:
                 yield batch
 
 
+def describe_record(record: t.Mapping[str, t.Any]) -> str:
+    """Which record a message is about: its id, email or title (the first it has)."""
+    for key in ("id", "email", "title", "name", "contact_email"):
+        if record.get(key) not in (None, ""):
+            return f"{key}={record[key]!r}"
+    return "(no id, email or title)"
+
+
 def contact_ref(record: t.Mapping[str, t.Any]) -> t.Any:
     """What a link record says its contact is: an email, else a contact id (ours or source)."""
     value = first_of(record, ("contact_email", "email"))
     return record.get("contact") if value is None else value
+
+
+class SinkHost(t.Protocol):
+    """What a sink needs of the target (typed here, so sinks need not import the target)."""
+
+    final_pass: bool
+
+    @property
+    def run(self) -> RunContext: ...
+
+    def object_type_of(self, stream_name: str) -> str: ...
+
+    def drain_prerequisites(self, sink: ActiveCampaignSink) -> None: ...
 
 
 class ActiveCampaignSink(BatchSink):
@@ -123,16 +149,18 @@ class ActiveCampaignSink(BatchSink):
 
     def __init__(
         self,
-        target: TargetActiveCampaign,
+        target: Target,
         stream_name: str,
         schema: dict,
         key_properties: t.Sequence[str] | None,
     ) -> None:
-        self.ac_target = target
-        self.object_type = target.object_type_of(stream_name)
+        self.ac_target = t.cast("SinkHost", target)  # the target: a Target and a SinkHost
+        self.object_type = self.ac_target.object_type_of(stream_name)
         self._invalid: dict[int, str] = {}
         self.deferred = Spill()
         self._warned_keys: set[str] = set()
+        self._deleted: set[int] = set()  # ids of records that arrived as deletion markers
+        self._deletions_warned: set[str] = set()
         super().__init__(target, stream_name, schema, key_properties)
 
     @property
@@ -140,6 +168,12 @@ class ActiveCampaignSink(BatchSink):
         return self.ac_target.run
 
     # -- validation: a record that does not match its schema is a reject, not a crash --------
+
+    def _remove_sdc_metadata_from_record(self, record: dict) -> None:
+        """Note a source's deletion marker before the SDK strips the `_sdc_` columns."""
+        if record.get(DELETION_MARKER):
+            self._deleted.add(id(record))
+        super()._remove_sdc_metadata_from_record(record)
 
     def _validate_and_parse(self, record: dict) -> dict:
         """Validate against the stream schema; values are passed on as sent (no parsing)."""
@@ -160,8 +194,26 @@ class ActiveCampaignSink(BatchSink):
             )
 
     def _accept(self, record: dict) -> bool:
-        """Reject a record found invalid on arrival; else let the id translator learn it."""
+        """Reject a record found invalid on arrival; else let the id translator learn it.
+
+        A record carrying `_sdc_deleted_at` is a source's deletion marker (our tap signals
+        deletions so): it is skipped and counted, since this target never deletes anything
+        in ActiveCampaign on a source's word.
+        """
         reason = self._invalid.pop(id(record), None)
+        deleted = id(record) in self._deleted or record.get(DELETION_MARKER)
+        self._deleted.discard(id(record))
+        if deleted:
+            self.run.ledger.count(self.stream_name, "skipped")
+            if self.stream_name not in self._deletions_warned:
+                self._deletions_warned.add(self.stream_name)
+                self.logger.warning(
+                    "Stream '%s': records with %s set (deleted in the source) are skipped and "
+                    "counted; the target never deletes in ActiveCampaign",
+                    self.stream_name,
+                    DELETION_MARKER,
+                )
+            return False
         if reason is not None:
             self.reject(record, reason)
             return False
@@ -186,6 +238,8 @@ class ActiveCampaignSink(BatchSink):
                     self.write_one(record)
             except Reject as exc:
                 self.reject_or_defer(record, exc)
+            except Skipped:
+                self.run.ledger.count(self.stream_name, "skipped")
             else:
                 self.run.ledger.count(
                     self.stream_name, "would_write" if self.run.dry_run else "written"
@@ -332,22 +386,49 @@ class ActiveCampaignSink(BatchSink):
             raise Reject(f"account {name!r} does not exist in this account")
         return found
 
+    def existing_account(
+        self, value: t.Any, record: dict, field: str, *, by_name: bool = False
+    ) -> str | None:
+        """Under update_only (nothing is created): the account if it exists, else None.
+
+        An unknown account name only drops the link: the record is still written, and the
+        skipped field is counted and logged with the record it belongs to. `by_name`: the
+        value is a name even if it looks like an id (a contact's `account`, imported by name).
+        """
+        name, account_id, translated = (value, None, False) if by_name else self._account_ref(value)
+        if account_id is not None or name is None or translated:
+            return self.account_id(value, create=False)
+        found = self.resolver.account_id(name)
+        if found is None:
+            reason = (
+                f"sync_mode update_only: account {name!r} does not exist and is not created; "
+                f"the record is written without its {field!r} link"
+            )
+            self.run.ledger.skip_field(self.stream_name, field)
+            self.logger.warning(
+                "Stream '%s', record %s: field '%s' skipped: %s",
+                self.stream_name,
+                describe_record(record),
+                field,
+                reason,
+            )
+        return found
+
     def custom_values(
         self,
-        items: t.Iterable[tuple[t.Any, t.Any]],
+        items: t.Iterable[tuple[t.Any, t.Any, t.Any]],
         catalog: FieldCatalog,
         space: str,
         kind: str,
     ) -> list[dict[str, t.Any]]:
-        """Account/deal custom field values as `[{customFieldId, fieldValue}]`."""
+        """Account/deal custom field values as `[{customFieldId, fieldValue, fieldCurrency}]`."""
         out = []
-        for key, value in items:
+        for key, value, currency in items:
             if value is None and not self.run.null_clears:
                 continue
             translated, nat = self.run.translator.maybe(space, key)
             fdef = self.resolver.field(catalog, nat if translated else key, kind)
-            formatted = format_field_value(fdef, value, clearing=value is None, keep_lists=True)
-            out.append({"customFieldId": int(fdef.id), "fieldValue": formatted})
+            out.append(meta_field_item(fdef, value, currency))
         return out
 
     def user_id(self, value: t.Any) -> str:
@@ -371,6 +452,7 @@ class IgnoreSink(ActiveCampaignSink):
 
     def process_record(self, record: dict, context: dict) -> None:
         self._invalid.pop(id(record), None)
+        self._deleted.discard(id(record))
         self.run.ledger.count(self.stream_name, "ignored")
 
     def process_batch(self, context: dict) -> None:
@@ -390,6 +472,7 @@ class ContactsSink(ActiveCampaignSink):
         catalog = None
         for record in records:
             self.warn_unwritten(record)
+            self.named_contact(record)
             try:
                 with refusals_as_rejects("ActiveCampaign refused a lookup"):
                     intent = parse_contact(record, null_clears=self.run.null_clears)
@@ -402,13 +485,31 @@ class ContactsSink(ActiveCampaignSink):
                     subs = [self.resolver.list_id(x) for x in intent.lists]
                     unsubs = [self.resolver.list_id(x) for x in intent.unsubscribe_lists]
                     entry = import_entry(intent, values, subs, unsubs)
-                    after = []
+                    self.run.sync.check_contact(intent.email)  # sync_mode: may skip it
+                    if intent.account and not self.run.sync.creates:
+                        account = self.existing_account(
+                            intent.account, record, "account", by_name=True
+                        )
+                        if account is None:
+                            entry.pop("customer_acct_name", None)  # update_only: never created
+                    # the audience's confirmation first: a later failing step (tag removal)
+                    # rejects the record, but the contact did get the tag / subscription
+                    after = self.shape_entry(entry)
                     if intent.remove_tags:
                         after.append(self.tag_remover(intent.email, intent.remove_tags))
                     items.append(Item(entry, [(self.stream_name, self.object_type, record)], after))
             except Reject as exc:
                 self.reject_or_defer(record, exc)
+            except Skipped:
+                self.run.ledger.count(self.stream_name, "skipped")
         self.run.importer.add(items)
+
+    def named_contact(self, record: dict) -> None:
+        """Hook: an audience stream notes every contact it names, whatever becomes of it."""
+
+    def shape_entry(self, entry: dict[str, t.Any]) -> list[t.Callable[[], None]]:
+        """Hook: an audience stream adds its tag or list; returns on-confirmed callbacks."""
+        return []
 
     def warn_unwritten(self, record: dict) -> None:
         """Say once per key that a column outside the contract is not loaded (not silent)."""
@@ -570,6 +671,7 @@ class AccountsSink(ActiveCampaignSink):
                 items, self.resolver.account_fields(), "account_field", "account"
             )
         existing = self.resolver.account_id(name)
+        self.run.sync.check("account", existing is not None)  # sync_mode: may skip it
         if existing is not None:
             self.send("PUT", f"accounts/{existing}", {"account": body})
             return
@@ -584,6 +686,7 @@ class AccountsSink(ActiveCampaignSink):
             found = self.resolver.account_id(name)
             if found is None:
                 raise
+            self.run.sync.check("account", True)
             self.send("PUT", f"accounts/{found}", {"account": body})
             return
         account_id = ((answer or {}).get("account") or {}).get("id")
@@ -620,7 +723,13 @@ class AccountContactsSink(ActiveCampaignSink):
                     self.send(
                         "PUT",
                         f"accountContacts/{link['id']}",
-                        {"accountContact": {"jobTitle": job}},
+                        {
+                            "accountContact": {
+                                "account": int(account_id),
+                                "contact": int(contact_id),
+                                "jobTitle": job,
+                            }
+                        },
                     )
                 return
         payload: dict[str, t.Any] = {"account": int(account_id), "contact": int(contact_id)}
@@ -649,18 +758,10 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         if ref is None:
             raise Reject("the record names no account ('accountId' or 'account')")
         account_id = self.account_id(ref, create=False)
-        value, fields = self.field_value(record, self.resolver.account_fields(), "account")
+        datum, field_id = self.field_value(record, self.resolver.account_fields(), "account")
         if self.run.dry_run:
             return
-        self.upsert_datum(account_id, fields, self.datum(value, record))
-
-    @staticmethod
-    def datum(value: t.Any, record: dict) -> dict[str, t.Any]:
-        """The value part of a custom field datum (its currency only when the record has one)."""
-        datum: dict[str, t.Any] = {"fieldValue": value}
-        if record.get("fieldCurrency"):
-            datum["fieldCurrency"] = record["fieldCurrency"]
-        return datum
+        self.upsert_datum(account_id, field_id, datum)
 
     def upsert_datum(self, parent_id: str, field_id: str, datum: dict[str, t.Any]) -> None:
         """Update the parent's value of this field if it has one, else create it.
@@ -679,8 +780,14 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         new_ids = {self.parent_key: int(parent_id), "customFieldId": int(field_id)}
         self.send("POST", self.data_path, {self.datum_key: {**datum, **new_ids}})
 
-    def field_value(self, record: dict, catalog: FieldCatalog, kind: str) -> tuple[t.Any, str]:
-        """(formatted value, field id) of a one-value record."""
+    def field_value(
+        self, record: dict, catalog: FieldCatalog, kind: str
+    ) -> tuple[dict[str, t.Any], str]:
+        """(the datum's value part, field id) of a one-value record.
+
+        The value has the JSON type the request examples show for the field's type; a
+        currency value carries `fieldCurrency` (the record's, else the field's default).
+        """
         key = first_of(record, ("customFieldId", "field", "fieldLabel", "field_label"))
         if key is None:
             raise Reject("the record names no custom field ('customFieldId' or 'field')")
@@ -689,7 +796,9 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         value = record.get("fieldValue", record.get("value"))
         if value is None and not self.run.null_clears:
             raise Reject("null value: nothing to write (set null_clears_fields to clear)")
-        return format_field_value(fdef, value, clearing=value is None, keep_lists=True), fdef.id
+        item = meta_field_item(fdef, value, record.get("fieldCurrency"))
+        item.pop("customFieldId")  # the datum names its field beside the value
+        return item, fdef.id
 
 
 class DealFieldValuesSink(AccountFieldValuesSink):
@@ -711,10 +820,10 @@ class DealFieldValuesSink(AccountFieldValuesSink):
                 raise Untranslated(f"source deal {ref} was not written in this run")
         else:
             deal_id = str(ref).strip()
-        value, field_id = self.field_value(record, self.resolver.deal_fields(), "deal")
+        datum, field_id = self.field_value(record, self.resolver.deal_fields(), "deal")
         if self.run.dry_run:
             return
-        self.upsert_datum(deal_id, field_id, self.datum(value, record))
+        self.upsert_datum(deal_id, field_id, datum)
 
 
 class DealsSink(ActiveCampaignSink):
@@ -730,8 +839,6 @@ class DealsSink(ActiveCampaignSink):
         if contact is not None and str(contact) != "0":  # the API says "0" for "none"
             body["contact"] = int(self.contact_id({"contact": contact}))
         account = first_of(record, ("account_name", "account"))
-        if account is not None and str(account) != "0":
-            body["account"] = int(self.account_id(account))
         pipeline = first_of(record, ("pipeline", "group"))
         pipeline_id = None
         if pipeline is not None:
@@ -785,23 +892,36 @@ class DealsSink(ActiveCampaignSink):
         elif key_field and source_key is not None:
             fdef = self.resolver.field(self.resolver.deal_fields(), key_field, "deal")
             fields = [f for f in fields if str(f["customFieldId"]) != fdef.id]
-            fields.append({"customFieldId": int(fdef.id), "fieldValue": str(source_key)})
+            fields.append(meta_field_item(fdef, str(source_key)))
             existing = self.deal_by_key(fdef.id, str(source_key))
         elif "title" in body:
             # distinct source deals may share title, contact and pipeline: one each
             existing = self.deal_by_natural_key(body, skip_claimed=bool(source_id and foreign))
         if fields:
             body["fields"] = fields
+        self.run.sync.check("deal", existing is not None)  # sync_mode: may skip it
         if existing is None:
             missing = [k for k in ("title", "stage") if k not in body]
             if missing:
                 raise Reject(f"a new deal needs {' and '.join(missing)}")
-            if "contact" not in body and "account" not in body:
-                raise Reject("a new deal needs a contact or an account")
+            if "contact" not in body:
+                # the deal reference: a deal requires a primary contact (the API says 422)
+                raise Reject(
+                    f"deal {body.get('title')!r}: a new deal needs its primary contact; the "
+                    "record sets no 'contact' (or 'contact_email')"
+                )
             if "owner" not in body and self.run.user_id:
                 body["owner"] = int(self.run.user_id)  # the API token's user, as in the app
             body.setdefault("value", 0)
             body.setdefault("currency", str(self.run.config.get("default_currency") or "usd"))
+        if account is not None and str(account) != "0":
+            # resolved once the deal is known to be written: a rejected deal creates no account
+            if self.run.sync.creates:
+                body["account"] = int(self.account_id(account))
+            else:
+                found = self.existing_account(account, record, "account")
+                if found is not None:
+                    body["account"] = int(found)
         if self.run.dry_run:
             return
         if existing is not None:

@@ -16,6 +16,16 @@ from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.target_base import Target
 
 from activecampaign_http.settings import client_from_config, connection_properties
+from target_activecampaign.audience_sink import AudienceSink
+from target_activecampaign.audiences import (
+    AUDIENCE_MODES,
+    DEFAULT_MAX_REMOVAL_FRACTION,
+    Audiences,
+    check_removal_fraction,
+    parse_audiences,
+    removal_fraction,
+    summary_line,
+)
 from target_activecampaign.importer import BulkImporter
 from target_activecampaign.mapping import (
     IGNORE_TYPE,
@@ -26,12 +36,14 @@ from target_activecampaign.mapping import (
 from target_activecampaign.rejects import Ledger
 from target_activecampaign.resolver import Resolver
 from target_activecampaign.sinks import ActiveCampaignSink, RunContext, sink_class_for
+from target_activecampaign.sync_mode import SYNC_MODES, UPSERT, SyncGate
 from target_activecampaign.translate import MODES, IdTranslator
 
 if t.TYPE_CHECKING:
     from singer_sdk.sinks import Sink
 
 EXIT_REJECTS = 2
+EXIT_AUDIENCE_GUARD = 3
 BULK_FAMILY_RANK = write_rank("contact_lists")
 
 
@@ -218,6 +230,43 @@ class TargetActiveCampaign(Target):
             description="A group of contacts that one-by-one writes (contact/sync plus links) "
             "would finish in this many requests or fewer skips the bulk import.",
         ),
+        th.Property(
+            "sync_mode",
+            th.StringType,
+            default=UPSERT,
+            allowed_values=list(SYNC_MODES),
+            title="Sync mode",
+            description="For contacts, accounts and deals (audience streams too): upsert "
+            "(default) creates or updates; update_only skips records matching no existing "
+            "object (never creates); create_only skips records matching an existing one (left "
+            "as it is). Skipped records are counted per stream, never rejected.",
+        ),
+        th.Property(
+            "audiences",
+            th.ObjectType(
+                additional_properties=th.ObjectType(
+                    th.Property("tag", th.StringType),
+                    th.Property("list", th.CustomType({"type": ["string", "integer"]})),
+                    th.Property("mode", th.StringType, allowed_values=list(AUDIENCE_MODES)),
+                )
+            ),
+            title="Audiences",
+            description='Audience streams, e.g. {"vip_customers": {"tag": "VIP", "mode": '
+            '"mirror"}, "newsletter": {"list": "Newsletter", "mode": "add"}}: '
+            "the stream's records are contacts; each gets the tag (a name) or is subscribed to "
+            "the list (name or id). mirror: after the stream ended and its imports were "
+            "confirmed, members it did not name lose the tag / are unsubscribed (status 2).",
+        ),
+        th.Property(
+            "audience_max_removal_fraction",
+            th.CustomType({"type": ["number", "string"]}),  # Meltano passes a string
+            default=DEFAULT_MAX_REMOVAL_FRACTION,
+            title="Audience max removal fraction",
+            description="A mirror that would remove more than this fraction of an audience's "
+            "current members removes nothing and the run exits 3, naming the audience and the "
+            "counts. An empty audience stream never empties a tag or list, and a mirror whose adds "
+            "were not all confirmed removes nothing (exit 3). A number or numeric string.",
+        ),
     ).to_dict()
 
     @classmethod
@@ -233,6 +282,8 @@ class TargetActiveCampaign(Target):
         self._types: dict[str, str] = {}
         self._finished = False
         self.final_pass = False
+        self.audience_specs = parse_audiences(self.config.get("audiences"))  # bad: stop now
+        check_removal_fraction(self.config.get("audience_max_removal_fraction"))
         if isinstance(self.message_reader, LineNumberReader):
             self.message_reader.on_bad_line = self._stop_cleanly
 
@@ -270,6 +321,15 @@ class TargetActiveCampaign(Target):
                 ),
                 exclude_automations=bool(cfg.get("exclude_automations", False)),
             )
+            audiences = Audiences(
+                self.audience_specs,
+                client,
+                resolver,
+                self.logger,
+                dry_run=dry_run,
+                max_removal_fraction=removal_fraction(cfg.get("audience_max_removal_fraction")),
+            )
+            audiences.check_list_overlaps()  # one list named two ways: stop before any write
             self._run = RunContext(
                 client=client,
                 create_client=create_client,
@@ -278,8 +338,10 @@ class TargetActiveCampaign(Target):
                 ledger=ledger,
                 importer=importer,
                 config=dict(cfg),
+                sync=SyncGate(cfg.get("sync_mode") or UPSERT, resolver),
                 dry_run=dry_run,
                 user_id=str(me["id"]) if me.get("id") is not None else None,
+                audiences=audiences,
             )
             if dry_run:
                 self.logger.info("Dry run: nothing will be written.")
@@ -288,6 +350,8 @@ class TargetActiveCampaign(Target):
     # -- streams -> sinks ----------------------------------------------------------------------
 
     def object_type_of(self, stream_name: str) -> str:
+        if stream_name in self.audience_specs:
+            return "contacts"  # an audience stream's records are contacts
         if stream_name not in self._types:
             self._types[stream_name] = resolve_object_type(
                 stream_name, self.config.get("stream_objects")
@@ -306,6 +370,8 @@ class TargetActiveCampaign(Target):
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         object_type = self.object_type_of(stream_name)  # unknown: raises before any write
         _ = self.run  # authenticate before the first record
+        if stream_name in self.audience_specs:
+            return AudienceSink
         return sink_class_for(object_type)
 
     def drain_prerequisites(self, sink: ActiveCampaignSink) -> None:
@@ -360,6 +426,8 @@ class TargetActiveCampaign(Target):
 
     def process_endofpipe(self) -> None:
         self._final_pass()
+        if self._run is not None:
+            self._run.audiences.finish()  # the input ended and every import is confirmed
         super().process_endofpipe()
         self._finish()
 
@@ -380,11 +448,27 @@ class TargetActiveCampaign(Target):
         summary["requests"] = dict(run.client.stats)
         summary["imports"] = dict(run.importer.stats)
         summary["dry_run"] = run.dry_run
+        summary["sync_mode"] = run.sync.mode
+        if run.audiences.specs:
+            summary["audiences"] = run.audiences.summary(run.ledger)
+            for stream, row in summary["audiences"].items():
+                self.logger.info("%s", summary_line(stream, row, run.dry_run))
         self.logger.info("Summary: %s", json.dumps(summary, sort_keys=True))
         if run.ledger.rejected:
             self.logger.warning(
                 "%d record(s) rejected; see %s", run.ledger.rejected, run.ledger.path
             )
+
+    @property
+    def audience_refusals(self) -> list[str]:
+        return self._run.audiences.refused if self._run is not None else []
+
+    @property
+    def removal_failures(self) -> int:
+        """Audience removals the API refused (reported like rejects: exit 2)."""
+        if self._run is None:
+            return 0
+        return sum(len(s.removal_failures) for s in self._run.audiences.states.values())
 
     @property
     def rejected_count(self) -> int:
@@ -407,7 +491,10 @@ class TargetActiveCampaign(Target):
         config = config or _ConfigInput()
         target = cls(config=config.config, validate_config=True, parse_env_config=config.parse_env)
         target.listen(file_input)
-        if target.rejected_count and target.config.get("fail_on_reject", True):
+        if target.audience_refusals:
+            sys.exit(EXIT_AUDIENCE_GUARD)
+        failed = target.rejected_count or target.removal_failures
+        if failed and target.config.get("fail_on_reject", True):
             sys.exit(EXIT_REJECTS)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tap_activecampaign import changes
 from tap_activecampaign.client import ActiveCampaignStream
 
 
@@ -21,6 +22,8 @@ class AccountContactsStream(ActiveCampaignStream):
     path = "accountContacts"
     replication_key = "updatedTimestamp"
     created_key = "createdTimestamp"
+    change_mode = changes.CONTACTS
+    sideload_key = "accountContacts"
 
 
 class AccountCustomFieldMetaStream(ActiveCampaignStream):

@@ -36,6 +36,7 @@ class ActivitiesStream(ActiveCampaignStream):
     server_filter_param = "after"
     extra_params = {"orders[tstamp]": "ASC"}
     skip_statuses: t.ClassVar[frozenset[int]] = frozenset({HTTPStatus.BAD_REQUEST})
+    scan_deletions = False  # an append-only feed, filtered by the server
     skip_hint = (
         "if it asks for a contact, set activities_per_contact to read activity one contact "
         "at a time"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tap_activecampaign import changes
 from tap_activecampaign.client import ActiveCampaignStream
 
 
@@ -29,6 +30,7 @@ class EmailActivitiesStream(ActiveCampaignStream):
     name = "email_activities"
     path = "emailActivities"
     replication_key = "tstamp"
+    change_mode = changes.TAIL
 
 
 class CampaignListsStream(ActiveCampaignStream):
@@ -63,6 +65,7 @@ class BounceLogsStream(ActiveCampaignStream):
     path = "bounceLogs"
     replication_key = "updated_timestamp"
     created_key = "created_timestamp"
+    change_mode = changes.TAIL
 
 
 class TemplatesStream(ActiveCampaignStream):

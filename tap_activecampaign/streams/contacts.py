@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import typing as t
+
+from tap_activecampaign import changes
 from tap_activecampaign.client import ActiveCampaignStream
+from tap_activecampaign.sideloads import INCLUDES_KEY, Sideloads
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from singer_sdk.helpers.types import Context
+
+    from tap_activecampaign.changes import Plan
 
 
 class ContactsStream(ActiveCampaignStream):
-    """Contacts: keyset-paged by id, server-side incremental on ``filters[updated_after]``."""
+    """Contacts: keyset-paged by id, server-side incremental on ``filters[updated_after]``.
+
+    The pages also carry the selected children (``include=``: field values, tags, lists,
+    automations, account links), emitted on their own streams as each page is: the children
+    of changed contacts cost no request, and a whole read of contacts (the id scan, every
+    ``reread_interval``) is a whole read of them.
+    """
 
     name = "contacts"
     path = "contacts"
@@ -14,6 +31,45 @@ class ContactsStream(ActiveCampaignStream):
     created_key = "cdate"
     server_filter_param = "filters[updated_after]"
     keyset = True
+
+    def read_plan(self, context: Context | None) -> Plan:
+        """The plan, and the children this read carries."""
+        plan = super().read_plan(context)
+        children = {
+            stream.sideload_key: stream
+            for stream in self._tap.streams.values()
+            if stream.sideload_key and stream.selected
+        }
+        known = self.capture.stored.get(INCLUDES_KEY)
+        self._tap.sideloads = Sideloads(
+            children, known if isinstance(known, dict) else {}, whole=plan.whole
+        )
+        return plan
+
+    def request_records(self, context: Context | None) -> Iterator[dict]:
+        """Contacts (and their children); then remember which includes were served."""
+        yield from super().request_records(context)
+        sideloads = self._tap.sideloads
+        if sideloads is not None:
+            sideloads.finished = True
+            sideloads.resumed = self._resumed
+            state = self.get_context_state(context)
+            capture = state.setdefault(changes.CAPTURE_KEY, {})
+            capture[INCLUDES_KEY] = sideloads.learnt()
+
+    def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
+        """Ask for the children with every page (not with the one-row highest-id probe)."""
+        params = super().get_url_params(context, next_page_token)
+        sideloads = self._tap.sideloads
+        if sideloads is not None and sideloads.children and params.get("limit") != 1:
+            params["include"] = sideloads.include
+        return params
+
+    def after_page(self, body: t.Any) -> None:
+        """Emit the page's children on their streams, before the page's STATE."""
+        sideloads = self._tap.sideloads
+        if sideloads is not None and sideloads.children:
+            sideloads.take(body)
 
     def get_child_context(self, record: dict, context: dict | None) -> dict:
         """Child streams (activities) read per contact id."""
@@ -25,8 +81,12 @@ class ContactListsStream(ActiveCampaignStream):
 
     name = "contact_lists"
     path = "contactLists"
-    replication_key = "udate"
-    created_key = "sdate"
+    # `udate` is the unsubscribe date (null while subscribed): the membership's own change
+    # time is `updated_timestamp`.
+    replication_key = "updated_timestamp"
+    created_key = "created_timestamp"
+    change_mode = changes.CONTACTS
+    sideload_key = "contactLists"
 
 
 class ContactTagsStream(ActiveCampaignStream):
@@ -36,6 +96,9 @@ class ContactTagsStream(ActiveCampaignStream):
     path = "contactTags"
     replication_key = "updated_timestamp"
     created_key = "created_timestamp"
+    change_mode = changes.CONTACTS
+    sideload_key = "contactTags"
+    tail_with_sideload = True  # links are added or removed, never edited
 
 
 class ContactAutomationsStream(ActiveCampaignStream):
@@ -45,6 +108,8 @@ class ContactAutomationsStream(ActiveCampaignStream):
     path = "contactAutomations"
     replication_key = "lastdate"
     created_key = "adddate"
+    change_mode = changes.CONTACTS
+    sideload_key = "contactAutomations"
 
 
 class ContactDealsStream(ActiveCampaignStream):
@@ -88,6 +153,8 @@ class FieldValuesStream(ActiveCampaignStream):
     path = "fieldValues"
     replication_key = "udate"
     created_key = "cdate"
+    change_mode = changes.CONTACTS
+    sideload_key = "fieldValues"
 
 
 class ContactDataStream(ActiveCampaignStream):
@@ -112,3 +179,4 @@ class ContactConversionsStream(ActiveCampaignStream):
     name = "contact_conversions"
     path = "contactConversions"
     replication_key = "cdate"
+    change_mode = changes.TAIL

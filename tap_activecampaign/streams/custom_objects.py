@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import typing as t
 
-from tap_activecampaign.client import ActiveCampaignStream, meta_total
+from tap_activecampaign.client import ActiveCampaignStream
+from tap_activecampaign.paging import meta_total
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,6 +45,7 @@ class CustomObjectSchemasStream(ActiveCampaignStream):
     replication_key = "updatedTimestamp"
     created_key = "createdTimestamp"
     extra_params = {"showFields": "all"}
+    scan_deletions = False
 
     def request_records(self, context: Context | None) -> Iterator[dict]:
         """The schemas discovery already read (same query), else read them now."""
@@ -87,6 +89,7 @@ class CustomObjectRecordsStream(ActiveCampaignStream):
     replication_key = "updatedTimestamp"
     created_key = "createdTimestamp"
     records_key = "records"
+    scan_deletions = False  # UUID keys: not in an id bitmap
 
     def __init__(self, tap: TapActiveCampaign, definition: dict[str, t.Any], name: str) -> None:
         self.schema_id = str(definition["id"])

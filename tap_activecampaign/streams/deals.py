@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tap_activecampaign import changes
 from tap_activecampaign.client import ActiveCampaignStream
 
 
@@ -89,6 +90,7 @@ class DealActivitiesStream(ActiveCampaignStream):
     name = "deal_activities"
     path = "dealActivities"
     replication_key = "cdate"
+    change_mode = changes.TAIL
 
 
 class DealRolesStream(ActiveCampaignStream):

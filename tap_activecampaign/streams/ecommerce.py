@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tap_activecampaign import changes
 from tap_activecampaign.client import ActiveCampaignStream
 
 
@@ -46,3 +47,4 @@ class EcomOrderActivitiesStream(ActiveCampaignStream):
     name = "ecom_order_activities"
     path = "ecomOrderActivities"
     replication_key = "cdate"
+    change_mode = changes.TAIL

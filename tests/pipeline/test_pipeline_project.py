@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from orchestrate import harness
+from orchestrate.sync_settings import kind_of
 
 ROOT = harness.ROOT
 MELTANO_YML = ROOT / "meltano.yml"
@@ -105,3 +106,37 @@ def test_dag_runs_every_job_in_order() -> None:
     )
     assert tuple(jobs) == harness.JOBS
     assert [j["name"] for j in project()["jobs"]] == list(jobs)
+
+
+def test_declared_kinds_are_what_sync_settings_derives() -> None:
+    """A fraction is `string` (Meltano 4.4.1 cannot take `decimal` from the environment, and
+    `integer` makes TARGET_ACTIVECAMPAIGN_AUDIENCE_MAX_REMOVAL_FRACTION=0.1 fail)."""
+    assert kind_of({"type": ["number", "string"]}) == "string"
+    assert kind_of({"type": ["integer", "null"]}) == "integer"
+    about = json.loads(
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "target-activecampaign"), "--about", "--format=json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    declared = {s["name"]: s for s in plugin("loaders", "target-activecampaign")["settings"]}
+    for key, schema in about["settings"]["properties"].items():
+        assert declared[key]["kind"] == kind_of(schema), key
+    assert declared["audience_max_removal_fraction"]["kind"] == "string"
+
+
+def test_a_string_choice_is_declared_as_options() -> None:
+    """`sync_mode` (and `id_translation`) are `kind: options` listing the plugin's values."""
+    assert kind_of({"type": ["string", "null"], "enum": ["a", "b"]}) == "options"
+    assert kind_of({"type": ["integer", "null"], "enum": [0, 1]}) == "integer"
+    declared = {s["name"]: s for s in plugin("loaders", "target-activecampaign")["settings"]}
+    assert declared["sync_mode"]["kind"] == "options"
+    assert [o["value"] for o in declared["sync_mode"]["options"]] == [
+        "upsert",
+        "update_only",
+        "create_only",
+    ]
+    choices = [o["value"] for o in declared["id_translation"]["options"]]
+    assert choices == ["auto", "on", "off"]  # strings, not YAML booleans

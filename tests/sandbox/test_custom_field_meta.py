@@ -115,7 +115,7 @@ def test_child_lists_are_not_paged(sb: Sandbox) -> None:
     """The reference documents only the parent id on child lists (no limit, offset or meta),
     so they answer every child row whatever limit/offset say."""
     acc = post(sb, "/accounts", {"account": {"name": "Child Co"}}).json()["account"]["id"]
-    deal = {"title": "Kids", "value": 1, "currency": "usd", "owner": 1, "stage": 1}
+    deal = {"title": "Kids", "value": 1, "currency": "usd", "owner": 1, "stage": 1, "contact": 1}
     did = post(sb, "/deals", {"deal": {**deal, "account": int(acc)}}).json()["deal"]["id"]
     for n in range(1, 26):
         meta = {"fieldType": "text", "fieldLabel": f"Child {n}"}

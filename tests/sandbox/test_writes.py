@@ -219,7 +219,7 @@ def test_accounts_duplicates_and_links(sb: Sandbox) -> None:
             "account": {
                 "name": "Brand New Co",
                 "accountUrl": "https://b.example",
-                "fields": [{"customFieldId": 2, "fieldValue": 42}],
+                "fields": [{"customFieldId": 2, "fieldValue": "42"}],  # number: a string
             }
         },
     )
@@ -277,7 +277,7 @@ def test_deals_create_update_and_validate(sb: Sandbox) -> None:
         post(
             sb,
             "/dealCustomFieldData",
-            {"dealCustomFieldDatum": {"dealId": d["id"], "customFieldId": 6, "fieldValue": 3}},
+            {"dealCustomFieldDatum": {"dealId": d["id"], "customFieldId": 6, "fieldValue": "3"}},
         ).status_code
         == 200
     )

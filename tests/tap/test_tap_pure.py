@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from tap_activecampaign.client import ActiveCampaignPaginator, meta_total
+from tap_activecampaign.client import ActiveCampaignPaginator
 from tap_activecampaign.conform import DateTimeConverter, RecordConverter, to_boolean, to_integer
+from tap_activecampaign.paging import meta_total
 from tap_activecampaign.streams import ALL
 from tap_activecampaign.streams.automations import ContactActivitiesStream
 from tap_activecampaign.streams.custom_objects import record_schema

@@ -76,8 +76,10 @@ def test_deal_field_value_past_the_first_page_is_updated_not_posted(destination,
     client = api(sb)
     fields = add_field_definitions(client, "dealCustomFieldMeta", MORE_THAN_A_PAGE)
     account = create(client, "accounts", "account", {"name": "Dealco"})["id"]
+    contact = create(client, "contacts", "contact", {"email": "wide@example.com"})["id"]
     deal = {"title": "Wide", "value": 100, "currency": "usd", "owner": 1, "stage": 1}
-    deal_id = create(client, "deals", "deal", {**deal, "account": int(account)})["id"]
+    deal = {**deal, "account": int(account), "contact": int(contact)}  # a deal needs a contact
+    deal_id = create(client, "deals", "deal", deal)["id"]
     for fid in fields:
         body = {"dealId": int(deal_id), "customFieldId": int(fid), "fieldValue": "old"}
         create(client, "dealCustomFieldData", "dealCustomFieldDatum", body)

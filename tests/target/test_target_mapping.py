@@ -10,6 +10,7 @@ import pytest
 from target_activecampaign.importer import ImportWindow, balanced_max
 from target_activecampaign.mapping import (
     FieldCatalog,
+    FieldDef,
     Reject,
     UnknownStreamError,
     api_error_text,
@@ -18,10 +19,14 @@ from target_activecampaign.mapping import (
     contact_fields_from_api,
     custom_field_items,
     deal_status,
+    format_meta_value,
+    import_body,
     import_done,
     import_entry,
     list_status,
     merge_entries,
+    meta_field_item,
+    meta_fields_from_api,
     parse_bulk_answer,
     parse_contact,
     resolve_object_type,
@@ -198,9 +203,56 @@ def test_values_are_formatted_per_field_type() -> None:
         fmt(cat.find("NOTES"), {"a": 1})
 
 
+def test_account_and_deal_values_take_the_json_types_of_the_examples() -> None:
+    def fd(ftype: str) -> FieldDef:
+        return FieldDef(id="7", title=ftype, type=ftype, options=("a", "b"), currency="GBP")
+
+    assert format_meta_value(fd("multiselect"), "||a||b||") == ["a", "b"]
+    assert format_meta_value(fd("checkbox"), "a") == ["a"]
+    assert format_meta_value(fd("multiselect"), ["a"]) == ["a"]
+    assert format_meta_value(fd("dropdown"), ["a"]) == "a"
+    assert format_meta_value(fd("number"), 12) == "12"
+    assert format_meta_value(fd("number"), 1e-7) == "0.0000001"
+    assert format_meta_value(fd("currency"), "1250") == 1250
+    assert format_meta_value(fd("date"), "2018-12-31T10:00:00Z") == "2018-12-31"
+    assert format_meta_value(fd("text"), None, clearing=True) == ""
+    with pytest.raises(Reject, match="cents"):
+        format_meta_value(fd("currency"), "12.50")
+    with pytest.raises(Reject, match="no option 'c'"):
+        format_meta_value(fd("multiselect"), ["c"])
+    assert meta_field_item(fd("currency"), 100) == {
+        "customFieldId": 7,
+        "fieldValue": 100,
+        "fieldCurrency": "gbp",
+    }
+    assert meta_field_item(fd("currency"), 100, "EUR")["fieldCurrency"] == "eur"
+    assert meta_field_item(fd("number"), 3, "EUR") == {"customFieldId": 7, "fieldValue": "3"}
+    row = {
+        "id": "3",
+        "fieldLabel": "Revenue",
+        "fieldType": "currency",
+        "fieldDefaultCurrency": "usd",
+    }
+    assert meta_fields_from_api([row])[0].currency == "usd"
+
+
+def test_the_import_body_carries_exclude_automations_per_contact_too() -> None:
+    body = import_body([{"email": "a@x.co"}, {"email": "b@x.co"}], True)
+    assert body == {
+        "contacts": [
+            {"email": "a@x.co", "exclude_automations": True},
+            {"email": "b@x.co", "exclude_automations": True},
+        ],
+        "exclude_automations": True,
+    }
+
+
 def test_custom_field_items_accept_api_shapes() -> None:
-    assert custom_field_items({"a": 1}, "f") == [("a", 1)]
-    assert custom_field_items([{"customFieldId": 3, "fieldValue": "x"}], "f") == [(3, "x")]
+    assert custom_field_items({"a": 1}, "f") == [("a", 1, None)]
+    assert custom_field_items([{"customFieldId": 3, "fieldValue": "x"}], "f") == [(3, "x", None)]
+    assert custom_field_items(
+        [{"customFieldId": 3, "fieldValue": 5, "fieldCurrency": "eur"}], "f"
+    ) == [(3, 5, "eur")]
     with pytest.raises(Reject):
         custom_field_items("x", "f")
 
