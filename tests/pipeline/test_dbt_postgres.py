@@ -7,6 +7,7 @@ DATABASE settings, which transform/profiles.yml reads too.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -108,3 +109,26 @@ def test_marts_match_the_sandbox(built: dict) -> None:
     }
     for meta in sb.resource("dealCustomFieldMeta"):
         assert snake(meta.get("personalization") or meta["fieldLabel"]) in deal_columns
+
+
+def test_tap_postgres_reads_each_audience_as_a_stream_named_after_its_model(built: dict) -> None:
+    """The reverse sync's source on PostgreSQL: meltanolabs-tap-postgres over the audiences
+    schema, each table renamed to its model's name for target-activecampaign's `audiences`."""
+    env, work, pg, db = built["env"], built["work"], built["pg"], built["db"]
+    out = work / "tap-postgres.jsonl"
+    result = harness.run_meltano(
+        ["invoke", "tap-warehouse-audiences-postgres"], env, work / "tap-postgres.log"
+    ).check()
+    messages = [
+        json.loads(line)
+        for line in result.log_path.read_text().splitlines()
+        if line.startswith('{"type"')
+    ]
+    out.write_text("\n".join(json.dumps(m) for m in messages))
+    streams = {m["stream"] for m in messages if m["type"] == "SCHEMA"}
+    assert streams == {"open_deal_contacts"}, streams
+    sent = sorted(m["record"]["email"] for m in messages if m["type"] == "RECORD")
+    table = sorted(
+        str(r[0]) for r in pg.query("SELECT email FROM audiences.open_deal_contacts", database=db)
+    )
+    assert sent == table and sent
