@@ -58,8 +58,6 @@ def built(pipeline_sandbox: harness.Sandbox, tmp_path_factory: pytest.TempPathFa
     work = tmp_path_factory.mktemp("dbt-duckdb")
     env = harness.pipeline_env(pipeline_sandbox, work, requests_per_second=25)
     env.pop("WAREHOUSE_FILEPATH")  # the loader's TARGET_DUCKDB_FILEPATH alone must suffice
-    env["DBT_TARGET_PATH"] = str(work / "dbt-target")
-    env["DBT_LOG_PATH"] = str(work / "dbt-logs")
     result = harness.run_meltano(["run", "activecampaign-to-warehouse"], env, work / "load.log")
     result.check()
     return {"env": env, "work": work, "sb": pipeline_sandbox, "log": result.log_path}

@@ -48,8 +48,6 @@ def built(
             "TARGET_POSTGRES_USER": SUPERUSER,
             "TARGET_POSTGRES_PASSWORD": postgres.password,
             "TARGET_POSTGRES_DATABASE": database,
-            "DBT_TARGET_PATH": str(work / "dbt-target"),
-            "DBT_LOG_PATH": str(work / "dbt-logs"),
         }
     )
     result = harness.run_meltano(

@@ -65,8 +65,6 @@ def loaded(pipeline_sandbox: harness.Sandbox, tmp_path_factory: pytest.TempPathF
         pytest.skip("target-activecampaign has no `audiences` setting yet (target branch)")
     work = tmp_path_factory.mktemp("audiences")
     env = harness.pipeline_env(pipeline_sandbox, work, requests_per_second=25)
-    env["DBT_TARGET_PATH"] = str(work / "dbt-target")
-    env["DBT_LOG_PATH"] = str(work / "dbt-logs")
     harness.run_meltano(["run", "activecampaign-to-warehouse"], env, work / "load.log").check()
     return {"env": env, "work": work, "sb": pipeline_sandbox}
 
