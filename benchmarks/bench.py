@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import datagen
+from benchmarks import datagen, fanout
 from benchmarks.harness import (
     BENCH_DIR,
     PEER_TAP_REQUIREMENT,
@@ -649,6 +649,8 @@ def main() -> int:
     side.start()
     bench.section("catalog", bench.catalog_and_incremental)
     side.join()
+    # Many accounts at once (the accounts DAG's fan-out), alone on the machine.
+    bench.section("fanout", lambda: fanout.measure(contacts=max(100, int(5_000 * args.scale))))
     bench.results["lost"] = bench.lost
     bench.results["duration_s"] = round(time.monotonic() - started, 1)
     results_json = write_json(BENCH_DIR / "results.json", bench.results)
@@ -666,6 +668,8 @@ def main() -> int:
     from benchmarks.report import write_report
 
     text = write_report(bench.results, Path(args.results))
+    fanout.append_report(bench.results["sections"].get("fanout"), Path(args.results))
+    text += fanout.markdown(bench.results["sections"].get("fanout"))
     print(text)
     log(f"wrote {args.results} in {time.monotonic() - started:.0f}s")
     if bench.lost:
