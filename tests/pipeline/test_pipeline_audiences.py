@@ -98,12 +98,16 @@ def test_mirror_makes_the_tag_hold_exactly_the_audience(loaded: dict) -> None:
         api(sb, "POST", "contactTags", {"contactTag": link})
     assert tagged_emails(sb, tag_name) == (want - {missing}) | {outsider}
 
-    harness.run_meltano(REVERSE, env, work / "reverse1.log").check()
+    first = harness.run_meltano(REVERSE, env, work / "reverse1.log").check()
     assert tagged_emails(sb, tag_name) == want
+    row = harness.target_summary(first.log_path)["audiences"][AUDIENCE]
+    assert (row["records"], row["removed"]) == (len(want), 1), row
 
-    # Again: nothing to add or remove, the tag is unchanged.
-    harness.run_meltano(REVERSE, env, work / "reverse2.log").check()
+    # Again: the rewritten batch is read in full, and there is nothing to add or remove.
+    again = harness.run_meltano(REVERSE, env, work / "reverse2.log").check()
     assert tagged_emails(sb, tag_name) == want
+    row = harness.target_summary(again.log_path)["audiences"][AUDIENCE]
+    assert (row["records"], row["added"], row["removed"]) == (len(want), 0, 0), row
 
 
 def test_every_audience_model_is_split_aliased_and_bound() -> None:
