@@ -1,8 +1,9 @@
 """Helpers for the `activecampaign_accounts` DAG tests: sandbox accounts, an accounts file, and
 `airflow dags test` in a throwaway AIRFLOW_HOME (its metadata DB migrated once per session).
 
-Three sandbox accounts: `alpha` (every stream), `beta` (a streams and start_date override) and
-`gamma`, whose environment variable holds a wrong token: its load must fail alone.
+Three sandbox accounts: `alpha` (every stream, then the reverse sync), `beta` (a streams and
+start_date override) and `gamma`, whose environment variable holds a wrong token: its load must
+fail alone.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ def write_accounts_file(path: Path, accounts: list[SandboxAccount]) -> Path:
             "api_token_env": acct.token_env,
             "requests_per_second": 25,
         }
+        if acct.name == "alpha":
+            entry["reverse_sync"] = True
         if acct.name == "beta":
             entry |= {"streams": BETA_STREAMS, "start_date": "2000-01-01"}
         entries.append(entry)

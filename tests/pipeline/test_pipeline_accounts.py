@@ -67,6 +67,8 @@ def test_dag_parses_and_a_bad_file_fails_naming_entry_and_field(work: dict) -> N
 
 def test_one_bad_account_fails_alone(accounts: list[ad.SandboxAccount], work: dict) -> None:
     root, env = work["root"], work["env"]
+    alpha, beta = accounts[0], accounts[1]
+    alpha_contacts = len(alpha.sandbox.resource("contacts"))
     code, text = ad.dags_test(env, root / "run1.log")
     work["runs"][1] = ad.loaded_records(text)
     # gamma's wrong token fails gamma's task, and the run, naming it...
@@ -75,11 +77,10 @@ def test_one_bad_account_fails_alone(accounts: list[ad.SandboxAccount], work: di
     assert "1 of 3 accounts failed to load: gamma" in text, text[-6000:]
     # ...while alpha and beta load completely, each into its own file.
     assert set(work["runs"][1]) == {"alpha", "beta"}, text[-6000:]
-    alpha, beta = accounts[0], accounts[1]
     warehouses = root / "warehouses"
     assert sorted(p.name for p in warehouses.glob("*.duckdb")) == ["alpha.duckdb", "beta.duckdb"]
     alpha_rows = counts(env, warehouses / "alpha.duckdb", root / "alpha-counts.log")
-    assert alpha_rows["activecampaign.contacts"] == len(alpha.sandbox.resource("contacts"))
+    assert alpha_rows["activecampaign.contacts"] == alpha_contacts
     assert alpha_rows["activecampaign.deals"] == len(alpha.sandbox.resource("deals"))
     assert len(alpha_rows) > 40  # every stream
     beta_rows = counts(env, warehouses / "beta.duckdb", root / "beta-counts.log")
@@ -89,6 +90,11 @@ def test_one_bad_account_fails_alone(accounts: list[ad.SandboxAccount], work: di
         "activecampaign.lists": len(beta.sandbox.resource("lists")),
         "activecampaign.tags": len(beta.sandbox.resource("tags")),
     }
+    # alpha's reverse sync then ran against alpha (the dev leads arrived there), beta has none.
+    assert "account 'alpha': reverse_sync done" in text, text[-6000:]
+    assert "account 'beta': reverse_sync not configured" in text
+    assert "ada.lovelace@example.org" in _emails(alpha.sandbox)
+    assert "ada.lovelace@example.org" not in _emails(beta.sandbox)
 
 
 def test_second_run_is_incremental_per_account(
@@ -120,3 +126,7 @@ def test_no_token_in_any_file(accounts: list[ad.SandboxAccount], work: dict) -> 
     secrets.append(work["env"]["TAP_ACTIVECAMPAIGN_API_TOKEN"])
     assert (work["root"] / "run1.log").exists()
     assert ad.leaked_secrets(work["root"], secrets) == []
+
+
+def _emails(sb: harness.Sandbox) -> set[str]:
+    return {str(c.get("email")).lower() for c in sb.resource("contacts")}

@@ -71,6 +71,7 @@ def test_accounts_load_into_their_own_schemas(
     assert "1 of 3 accounts failed to load: gamma" in text, text[-6000:]
     assert set(work["runs"][1]) == {"alpha", "beta"}, text[-6000:]
     assert "PostgreSQL postgresql://warehouse:***@127.0.0.1" in text  # where, minus the password
+    assert "account 'alpha': the reverse sync reads the DuckDB warehouse; skipped" in text
 
     alpha, beta = accounts[0], accounts[1]
     alpha_rows = tables(postgres, "activecampaign_alpha")
