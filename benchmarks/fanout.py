@@ -70,6 +70,11 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def largest_child_rss_mb() -> float:
+    """Peak RSS of the largest process that has ended (Meltano, a tap or a loader), in MB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def fan_out(n: int, contacts: int, work: Path) -> dict[str, Any]:
     """Start n sandbox accounts, load them all at once in n slots, and measure."""
     shutil.rmtree(work, ignore_errors=True)
@@ -116,6 +121,7 @@ def fan_out(n: int, contacts: int, work: Path) -> dict[str, Any]:
         "records": records,
         "cpu_s": round(cpu, 1),
         "cpu_ms_per_record": round(1000 * cpu / records, 3) if records else None,
+        "largest_process_rss_mb": round(largest_child_rss_mb()),
     }
     log(f"fan-out N={n}: {json.dumps(result)}")
     return result
