@@ -2,8 +2,8 @@
 `airflow dags test` in a throwaway AIRFLOW_HOME (its metadata DB migrated once per session).
 
 Three sandbox accounts: `alpha` (every stream, then the reverse sync), `beta` (a streams and
-start_date override) and `gamma`, whose environment variable holds a wrong token: its load must
-fail alone.
+start_date override; its token in an Airflow connection, not a variable) and `gamma`, whose
+environment variable holds a wrong token: its load must fail alone.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def sandbox_accounts(tag: str) -> Iterator[list[SandboxAccount]]:
                 harness.sandbox(contacts=ACCOUNT_CONTACTS, seed=seed, token=token)
             )
             given = f"{name}-{tag}-WRONG-token-d0-not-log" if name == "gamma" else token
-            accounts.append(SandboxAccount(name, sb, f"AC_TOKEN_{name.upper()}", given))
+            # beta's token is an Airflow connection (AIRFLOW_CONN_AC_BETA), the others variables.
+            token_env = "ac_beta" if name == "beta" else f"AC_TOKEN_{name.upper()}"
+            accounts.append(SandboxAccount(name, sb, token_env, given))
         yield accounts
 
 
@@ -64,7 +66,7 @@ def write_accounts_file(path: Path, accounts: list[SandboxAccount]) -> Path:
             "name": acct.name,
             "api_url": acct.sandbox.api_url,
             "api_token_env": acct.token_env,
-            "requests_per_second": 25,
+            "requests_per_second": 100,  # the sandbox sets no limit: only keep the test short
         }
         if acct.name == "alpha":
             entry["reverse_sync"] = True
@@ -107,7 +109,12 @@ def airflow_env(
         "TAP_ACTIVECAMPAIGN_API_URL": "http://127.0.0.1:9/api/3",
         "TAP_ACTIVECAMPAIGN_API_TOKEN": "single-account-token-d0-not-log",
     }
-    env |= {a.token_env: a.given_token for a in accounts}
+    for acct in accounts:
+        if acct.token_env.startswith("ac_"):
+            connection = {"conn_type": "generic", "password": acct.given_token}
+            env[f"AIRFLOW_CONN_{acct.token_env.upper()}"] = json.dumps(connection)
+        else:
+            env[acct.token_env] = acct.given_token
     env |= extra
     return env
 
