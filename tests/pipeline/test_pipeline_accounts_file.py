@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -167,3 +168,27 @@ def test_failure_reason_prefers_the_plugin_exception() -> None:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_target_postgres_block_matches_its_about(meltano_ready: Path) -> None:
+    """Every setting meltano.yml declares for target-postgres exists, secrets are sensitive,
+    and the configured values are the ones the warehouse relies on."""
+    exe = ROOT / ".meltano" / "loaders" / "target-postgres" / "venv" / "bin" / "target-postgres"
+    about = json.loads(
+        subprocess.run(
+            [str(exe), "--about", "--format=json"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    plugin = next(
+        p
+        for p in yaml.safe_load((ROOT / "meltano.yml").read_text())["plugins"]["loaders"]
+        if p["name"] == "target-postgres"
+    )
+    declared = {s["name"]: s for s in plugin["settings"]}
+    assert set(declared) <= set(about["settings"]["properties"])
+    assert sorted(plugin["capabilities"]) == sorted(about["capabilities"])
+    for secret in ("sqlalchemy_url", "password"):
+        assert declared[secret].get("sensitive") is True
+    config = plugin["config"]
+    assert config["load_method"] == "upsert"  # the loader's own default appends
+    assert config["add_record_metadata"] is True and config["hard_delete"] is False
