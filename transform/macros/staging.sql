@@ -47,7 +47,7 @@
 {%- if rel is none %}
 select
     {%- for name, spec in columns.items() %}
-    cast(null as {{ typed(spec[1]) }}) as {{ name }}{{ "," if not loop.last }}
+    cast(null as {{ typed(spec[1]) }}) as {{ q(name) }}{{ "," if not loop.last }}
     {%- endfor %}
 where 1 = 0
 {%- else %}
@@ -64,9 +64,9 @@ select
     {%- for name, spec in columns.items() %}
     {%- set raw = column_key(spec[0]) %}
     {%- if raw in cols %}
-    cast({{ q(cols[raw]) }} as {{ typed(spec[1]) }}) as {{ name }}{{ "," if not loop.last }}
+    cast({{ q(cols[raw]) }} as {{ typed(spec[1]) }}) as {{ q(name) }}{{ "," if not loop.last }}
     {%- else %}
-    cast(null as {{ typed(spec[1]) }}) as {{ name }}{{ "," if not loop.last }}
+    cast(null as {{ typed(spec[1]) }}) as {{ q(name) }}{{ "," if not loop.last }}
     {%- endif %}
     {%- endfor %}
 from newest
