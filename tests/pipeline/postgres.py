@@ -50,17 +50,21 @@ class PostgresUnavailable(RuntimeError):
     """The PostgreSQL server binaries (initdb, pg_ctl, postgres, psql) are not installed."""
 
 
-def find_bindir() -> Path:
+def find_bindir(
+    environ: dict[str, str] | None = None, roots: tuple[Path, ...] = (Path("/usr/lib/postgresql"),)
+) -> Path:
     """The folder holding initdb and pg_ctl, or PostgresUnavailable saying where we looked."""
+    environ = dict(os.environ) if environ is None else environ
     candidates: list[Path] = []
-    if os.environ.get("PG_BIN"):
-        candidates.append(Path(os.environ["PG_BIN"]))
+    if environ.get("PG_BIN"):
+        candidates.append(Path(environ["PG_BIN"]))
 
     def version(path: Path) -> tuple[int, ...]:
         return tuple(int(p) for p in re.findall(r"\d+", path.parent.name))
 
-    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
-    on_path = shutil.which("pg_ctl")
+    for root in roots:
+        candidates += sorted(root.glob("*/bin"), key=version, reverse=True)
+    on_path = shutil.which("pg_ctl", path=environ.get("PATH", ""))
     if on_path:
         candidates.append(Path(on_path).parent)
     for bindir in candidates:
@@ -68,7 +72,8 @@ def find_bindir() -> Path:
             return bindir
     raise PostgresUnavailable(
         "PostgreSQL server binaries (initdb, pg_ctl, postgres, psql) not found in $PG_BIN, "
-        "/usr/lib/postgresql/*/bin or PATH; install them (Debian: postgresql) to run these tests"
+        f"{', '.join(f'{r}/*/bin' for r in roots)} or PATH; install them (Debian: postgresql) "
+        "to run these tests"
     )
 
 

@@ -7,6 +7,7 @@ or database password reaches a file, and a second run reads incrementally and up
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 
 from orchestrate import harness
 from tests.pipeline import accounts_dag as ad
-from tests.pipeline.postgres import PostgresCluster
+from tests.pipeline.postgres import PostgresCluster, PostgresUnavailable, find_bindir
 
 DATABASE = "accounts_dag"
 
@@ -122,3 +123,16 @@ def test_no_token_or_password_in_any_file(
     secrets = [a.sandbox.token for a in accounts] + [a.given_token for a in accounts]
     secrets.append(postgres.password)
     assert ad.leaked_secrets(work["root"], secrets) == []
+
+
+def test_missing_server_binaries_say_so(tmp_path: Path) -> None:
+    """Without the binaries the fixture skips with this reason (never a silent pass)."""
+    with pytest.raises(PostgresUnavailable, match="not found") as caught:
+        find_bindir({"PATH": str(tmp_path)}, roots=(tmp_path,))
+    assert "install them" in str(caught.value)
+
+
+def test_server_runs_unprivileged(postgres: PostgresCluster) -> None:
+    (data_dir,) = postgres.query("SHOW data_directory")[0]
+    owner = os.stat(str(data_dir)).st_uid
+    assert owner == os.geteuid() if os.geteuid() != 0 else owner != 0
