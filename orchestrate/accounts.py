@@ -18,10 +18,13 @@ ACTIVECAMPAIGN_WAREHOUSE_URI (loaded by target-postgres).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import fnmatch
 import json
+import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -517,9 +520,15 @@ def run_meltano(
         stderr=subprocess.STDOUT,
         text=True,
         errors="replace",
+        start_new_session=True,  # its own process group: meltano, tap and loader stop together
     )
     assert proc.stdout is not None
-    timer = threading.Timer(timeout, proc.kill)
+
+    def kill() -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    timer = threading.Timer(timeout, kill)
     timer.start()
     try:
         for raw in proc.stdout:
@@ -530,6 +539,11 @@ def run_meltano(
             if on_line is not None:
                 on_line(line)
         proc.wait()
+    except BaseException:
+        # Airflow stops a task (timeout, mark failed) by raising in it: take meltano along.
+        kill()
+        proc.wait()
+        raise
     finally:
         timer.cancel()
     return MeltanoOutcome(proc.returncode, time.monotonic() - start, records, tail)

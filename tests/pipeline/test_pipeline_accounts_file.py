@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -192,3 +194,34 @@ def test_target_postgres_block_matches_its_about(meltano_ready: Path) -> None:
     config = plugin["config"]
     assert config["load_method"] == "upsert"  # the loader's own default appends
     assert config["add_record_metadata"] is True and config["hard_delete"] is False
+
+
+def test_a_stopped_task_takes_its_whole_meltano_process_group_along(tmp_path: Path) -> None:
+    """Airflow stops a task by raising inside it: meltano and its plugins must not outlive it."""
+    pid_file = tmp_path / "grandchild.pid"
+
+    def stop(line: str) -> None:
+        raise KeyboardInterrupt  # as AirflowTaskTimeout would, from inside the loop
+
+    with pytest.raises(KeyboardInterrupt):
+        ac.run_meltano(
+            "/bin/sh",
+            ["-c", f"sleep 60 & echo $! > {pid_file}; echo started; wait"],
+            {"PATH": "/bin:/usr/bin"},
+            tmp_path,
+            on_line=stop,
+        )
+    grandchild = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(grandchild)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (dead, not yet reaped by its parent) counts as gone.
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
