@@ -150,8 +150,9 @@ def test_deals_mart_names_pipeline_stage_owner_and_custom_fields(built: dict) ->
 
 
 def test_a_deleted_contact_is_not_live_anywhere(built: dict) -> None:
-    """A contact whose raw row carries _sdc_deleted_at leaves the counts, the audience export
-    (even before dbt rebuilds the audience) and, after the next build, the marts."""
+    """A contact whose raw row carries _sdc_deleted_at leaves the counts, both reverse-sync
+    exports (the audience one even before dbt rebuilds the audience) and, after the next build,
+    the marts."""
     env, work = built["env"], built["work"]
     members = query(
         env, "SELECT email FROM audiences.open_deal_contacts ORDER BY email", work / "aud.log"
@@ -172,6 +173,11 @@ def test_a_deleted_contact_is_not_live_anywhere(built: dict) -> None:
     sent = [json.loads(line)["email"] for line in batch.read_text().splitlines() if line]
     assert gone not in sent
     assert len(sent) == len(members) - 1
+    # The contacts reverse sync (contacts with deals) leaves it out too.
+    harness.run_meltano(["invoke", "warehouse:export-contacts"], env, work / "exp2.log").check()
+    batch = Path(env["WAREHOUSE_EXPORT_DIR"]) / "contacts.jsonl"
+    pushed = [json.loads(line)["email"] for line in batch.read_text().splitlines() if line]
+    assert pushed and gone.lower() not in {e.lower() for e in pushed}
 
     harness.run_meltano(["invoke", "dbt-duckdb:build"], env, work / "rebuild.log").check()
     left = query(
