@@ -125,7 +125,8 @@ def run_for_account(account: ac.Account, step: str, args: list[str]) -> dict[str
         "execution_timeout": timedelta(hours=2),
     },
     tags=["activecampaign", "meltano", "accounts"],
-    doc_md=__doc__,
+    doc_md=f"{__doc__}\nAccounts when parsed ({ACCOUNTS_FILE}): "
+    f"{', '.join(a.name for a in ACCOUNTS) or 'none'}.",
 )
 def activecampaign_accounts() -> None:
     @task(retries=0)
