@@ -134,6 +134,25 @@ def test_tap_postgres_reads_each_audience_as_a_stream_named_after_its_model(buil
     assert sent == table and sent
 
 
+def test_a_deleted_contact_leaves_the_marts(built: dict) -> None:
+    """target-postgres keeps a deleted record as a row with _sdc_deleted_at (soft delete):
+    after the next build it is in no mart and no audience."""
+    env, work, pg, db = built["env"], built["work"], built["pg"], built["db"]
+    gone = pg.query("SELECT min(email) FROM audiences.open_deal_contacts", database=db)[0][0]
+    assert gone
+    pg.query(
+        "UPDATE activecampaign.contacts SET _sdc_deleted_at = now() "
+        f"WHERE lower(email) = lower('{gone}')",
+        database=db,
+    )
+    harness.run_meltano(["invoke", "dbt-postgres:build"], env, work / "rebuild.log").check()
+    for table in ("analytics.contacts", "audiences.open_deal_contacts"):
+        rows = pg.query(
+            f"SELECT count(*) FROM {table} WHERE lower(email) = lower('{gone}')", database=db
+        )
+        assert rows == [("0",)], table
+
+
 def test_postgres_audience_reaches_its_tag(built: dict) -> None:
     """warehouse model (PostgreSQL) -> tap-postgres -> target-activecampaign -> sandbox tag.
     Needs the target's `audiences` setting (target branch); skipped until then."""
