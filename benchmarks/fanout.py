@@ -101,6 +101,10 @@ def fan_out(n: int, contacts: int, work: Path) -> dict[str, Any]:
             )
             for i, sb in enumerate(sandboxes)
         ]
+        # As the DAG's plan task does: create the system database before the runs race to.
+        prepared = ac.run_meltano(str(pipeline.MELTANO), ac.prepare_args(), base, pipeline.ROOT)
+        if prepared.returncode != 0:
+            raise RuntimeError(f"meltano: {ac.failure_reason(prepared.tail)}")
         cpu_before = children_cpu()
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=n) as pool:

@@ -374,9 +374,7 @@ def account_env(
     `work_dir` holds the account's reverse-sync batch and rejects (default: beside its
     warehouse).
     """
-    env = dict(base)
-    for var in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
-        env.pop(var, None)  # the caller's venv must not leak into Meltano's plugin venvs
+    env = worker_env(base)
     env.update(
         {
             "TAP_ACTIVECAMPAIGN_API_URL": account.api_url,
@@ -444,6 +442,21 @@ def default_environment(project_root: Path, environ: Mapping[str, str]) -> str:
 def state_id(account: Account, warehouse: Warehouse, environment: str) -> str:
     """The account's state id: what `meltano run --state-id-suffix <name>` would use too."""
     return f"{environment}:{EXTRACTOR}-to-{warehouse.loader}:{account.name}"
+
+
+def worker_env(base: Mapping[str, str]) -> dict[str, str]:
+    """The worker's environment, minus what would leak its venv into Meltano's plugin venvs."""
+    env = dict(base)
+    for var in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+        env.pop(var, None)
+    return env
+
+
+def prepare_args() -> list[str]:
+    """One cheap meltano command to run before the fan-out: it creates or migrates Meltano's
+    system database, which N runs starting together on a fresh one would race to do (and all
+    but one fail: "table alembic_version already exists")."""
+    return ["state", "list", "--pattern", "__none__"]
 
 
 def load_args(account: Account, warehouse: Warehouse, environment: str) -> list[str]:

@@ -129,9 +129,17 @@ def run_for_account(account: ac.Account, step: str, args: list[str]) -> dict[str
     f"{', '.join(a.name for a in ACCOUNTS) or 'none'}.",
 )
 def activecampaign_accounts() -> None:
-    @task(retries=0)
+    @task
     def plan() -> list[dict[str, Any]]:
-        """The accounts due in this run (every account on a manual run)."""
+        """The accounts due in this run (every account on a manual run), once Meltano's system
+        database is ready for them all."""
+        prepared = ac.run_meltano(
+            MELTANO_BIN, ac.prepare_args(), ac.worker_env(os.environ), PROJECT_ROOT, on_line=print
+        )
+        if prepared.returncode != 0:
+            raise AirflowException(
+                f"Meltano's system database is not usable: {ac.failure_reason(prepared.tail)}"
+            )
         context = get_current_context()
         start = context.get("data_interval_start")
         end = context.get("data_interval_end")
