@@ -171,14 +171,17 @@ def markdown(results: dict[str, Any] | None) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results["runs"]:
+        ratio = r["wall_vs_one_account"]
         lines.append(
             f"| {r['accounts']} | {r['contacts_per_account']:,} | {r['wall_s']:.0f} s | "
             f"{r['sum_account_s']:.0f} s | {r['slowest_account_s']:.0f} s | "
-            f"{r['wall_vs_one_account'] or 'n/a'}x | {r['records']:,} | "
+            f"{f'{ratio}x' if ratio is not None else 'n/a'} | {r['records']:,} | "
             f"{r['cpu_ms_per_record']} ms |"
         )
     if results.get("goal"):
-        met = "met" if results.get("goal_met") else "**not met**"
+        met = {True: "met", False: "**not met**", None: "n/a (no one-account run)"}[
+            results.get("goal_met")
+        ]
         lines += ["", f"Goal: {results['goal']}: {met}."]
     return "\n".join(lines) + "\n"
 
