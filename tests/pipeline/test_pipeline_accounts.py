@@ -43,10 +43,7 @@ def test_dag_parses_and_a_bad_file_fails_naming_entry_and_field(work: dict) -> N
         "- name: fine\n  api_url: https://a.api-us1.com/api/3\n  api_token_env: A_TOKEN\n"
         "- name: Not-A-Slug\n  api_url: https://b.api-us1.com/api/3\n  api_token_env: B\n"
     )
-    shipped = harness.ROOT / "orchestrate" / "accounts.yml"
-    found = ad.inspect_dag(
-        work["env"], {"ours": root / "accounts.yml", "bad": bad, "shipped": shipped}
-    )
+    found = ad.inspect_dag(work["env"], {"ours": root / "accounts.yml", "bad": bad})
     ours = found["ours"]
     assert ours["errors"] == []
     assert ours["dags"] == ["activecampaign_accounts", "activecampaign_meltano"]
@@ -59,7 +56,6 @@ def test_dag_parses_and_a_bad_file_fails_naming_entry_and_field(work: dict) -> N
     ]
     assert ours["retries"] == 1  # ACTIVECAMPAIGN_DAG_RETRIES
     assert ours["pool"] == "default_pool" and ours["max_active_tis_per_dagrun"] == 16
-    assert found["shipped"]["errors"] == []  # the empty shipped file parses
     errors = found["bad"]["errors"]
     assert "activecampaign_accounts" not in found["bad"]["dags"]
     assert len(errors) == 1 and "entry 2 ('Not-A-Slug'): field 'name'" in errors[0], errors
