@@ -47,11 +47,11 @@ def one_account(
         account, token, warehouse, base, stream_maps=ac.project_stream_maps(pipeline.ROOT)
     )
     ac.ensure_dirs(account, warehouse)
-    environment = ac.default_environment(pipeline.ROOT, env)
     with (log_dir / f"{account.name}.log").open("w") as out:
-        outcome = ac.run_meltano(
+        outcome = ac.run_load(
             str(pipeline.MELTANO),
-            ac.load_args(account, warehouse, environment),
+            account,
+            warehouse,
             env,
             pipeline.ROOT,
             on_line=lambda line: out.write(line + "\n"),

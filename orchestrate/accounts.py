@@ -24,10 +24,12 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -459,20 +461,51 @@ def prepare_args() -> list[str]:
     return ["state", "list", "--pattern", "__none__"]
 
 
-def load_args(account: Account, warehouse: Warehouse, environment: str) -> list[str]:
+def load_args(account: Account, warehouse: Warehouse, environment: str, run_id: str) -> list[str]:
     """`meltano el` arguments for extract+load under the account's own state id.
 
     `meltano el`, not `meltano run`: `run` writes every invocation's config and catalog to
     one folder per plugin (.meltano/run/<plugin>/), so two accounts loading at once in one
-    project would overwrite each other's; `el` gives each run its own folder.
+    project would overwrite each other's; `el` gives each run its own folder, named by
+    `run_id` (see run_load, which removes it afterwards).
     """
     return [
         "el",
         "--state-id",
         state_id(account, warehouse, environment),
+        "--run-id",
+        run_id,
         EXTRACTOR,
         warehouse.loader,
     ]
+
+
+def run_dirs(project_root: Path, environ: Mapping[str, str], run_id: str) -> list[Path]:
+    """The folders `meltano el --run-id <run_id>` left under .meltano/run/elt/."""
+    sys_root = Path(environ.get("MELTANO_SYS_DIR_ROOT") or project_root / ".meltano")
+    return sorted((sys_root / "run" / "elt").glob(f"*/{run_id}"))
+
+
+def run_load(
+    meltano: str,
+    account: Account,
+    warehouse: Warehouse,
+    env: Mapping[str, str],
+    project_root: Path,
+    *,
+    on_line: Callable[[str], None] | None = None,
+) -> MeltanoOutcome:
+    """Extract+load one account (what the DAG's extract_load task runs), then remove the run's
+    folder: Meltano keeps each `el` run's catalog (~400 KB), which hourly runs of many
+    accounts would pile up (the config files holding the token are deleted by Meltano)."""
+    run_id = str(uuid.uuid4())
+    environment = default_environment(project_root, env)
+    try:
+        args = load_args(account, warehouse, environment, run_id)
+        return run_meltano(meltano, args, env, project_root, on_line=on_line)
+    finally:
+        for folder in run_dirs(project_root, env, run_id):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def reverse_sync_args(account: Account) -> list[str]:

@@ -8,6 +8,7 @@ state.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def accounts(meltano_ready: Path) -> Iterator[list[ad.SandboxAccount]]:
 def work(accounts: list[ad.SandboxAccount], tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("accounts-duckdb")
     template = ad.migrated_db(tmp_path_factory.getbasetemp())
-    return {"root": root, "env": ad.airflow_env(root, accounts, template), "runs": {}}
+    env = ad.airflow_env(root, accounts, template)
+    return {"root": root, "env": env, "runs": {}, "started": time.time()}
 
 
 def counts(env: dict[str, str], duckdb: Path, log: Path) -> dict[str, int]:
@@ -115,6 +117,18 @@ def test_second_run_is_incremental_per_account(
     assert "target-duckdb:gamma" not in listed
     alpha_rows = counts(env, root / "warehouses" / "alpha.duckdb", root / "alpha-counts2.log")
     assert alpha_rows["activecampaign.contacts"] == len(accounts[0].sandbox.resource("contacts"))
+
+
+def test_no_run_folder_left_behind(work: dict) -> None:
+    """Each `meltano el` run's folder (its catalog) is removed after the run, failed or not."""
+    assert 1 in work["runs"], "needs the DAG runs first"
+    left = [
+        folder
+        for folder in (harness.ROOT / ".meltano" / "run" / "elt").glob("*target-duckdb*/*")
+        if folder.parent.name.endswith(("alpha", "beta", "gamma"))
+        and folder.stat().st_mtime >= work["started"]
+    ]
+    assert left == []
 
 
 def test_no_token_in_any_file(accounts: list[ad.SandboxAccount], work: dict) -> None:

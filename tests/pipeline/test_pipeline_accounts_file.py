@@ -142,10 +142,12 @@ def test_account_env_puts_the_account_on_top_of_the_worker() -> None:
 def test_meltano_commands_carry_the_account_state_id() -> None:
     acme = ac.parse_accounts([GOOD])[0]
     duck = ac.warehouse_from_env({}, ROOT)
-    assert ac.load_args(acme, duck, "prod") == [
+    assert ac.load_args(acme, duck, "prod", "r1") == [
         "el",
         "--state-id",
         "prod:tap-activecampaign-to-target-duckdb:acme",
+        "--run-id",
+        "r1",
         "tap-activecampaign",
         "target-duckdb",
     ]

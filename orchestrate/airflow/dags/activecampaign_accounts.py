@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,6 @@ ACCOUNTS_FILE = ac.accounts_file(os.environ, PROJECT_ROOT)
 ACCOUNTS = ac.load_accounts(ACCOUNTS_FILE)
 WAREHOUSE = ac.warehouse_from_env(os.environ, PROJECT_ROOT)
 STREAM_MAPS = ac.project_stream_maps(PROJECT_ROOT)
-ENVIRONMENT = ac.default_environment(PROJECT_ROOT, os.environ)
 PARALLEL = max(1, ac.env_flag(os.environ, "ACTIVECAMPAIGN_ACCOUNTS_PARALLEL", 16))
 POOL = os.environ.get("ACTIVECAMPAIGN_ACCOUNTS_POOL") or "default_pool"
 
@@ -84,14 +84,16 @@ def account_token(account: ac.Account) -> str:
     return token
 
 
-def run_for_account(account: ac.Account, step: str, args: list[str]) -> dict[str, Any]:
-    """One meltano command for one account, its output in the task log; raises on failure."""
+def run_for_account(
+    account: ac.Account, step: str, invoke: Callable[[dict[str, str]], ac.MeltanoOutcome]
+) -> dict[str, Any]:
+    """One meltano step for one account, its output in the task log; raises on failure."""
     get_current_context()["account_name"] = account.name  # type: ignore[typeddict-unknown-key]
     token = account_token(account)
     env = ac.account_env(account, token, WAREHOUSE, os.environ, stream_maps=STREAM_MAPS)
     ac.ensure_dirs(account, WAREHOUSE)
     print(f"account {account.name!r}: {step} into {WAREHOUSE.describe(account)}", flush=True)
-    outcome = ac.run_meltano(MELTANO_BIN, args, env, PROJECT_ROOT, on_line=print)
+    outcome = invoke(env)
     summary = {
         "account": account.name,
         "step": step,
@@ -153,7 +155,11 @@ def activecampaign_accounts() -> None:
     def extract_load(account: dict[str, Any]) -> dict[str, Any]:
         """Extract the account and load its warehouse (its own state id)."""
         acct = ac.Account.from_dict(account)
-        return run_for_account(acct, "extract_load", ac.load_args(acct, WAREHOUSE, ENVIRONMENT))
+        return run_for_account(
+            acct,
+            "extract_load",
+            lambda env: ac.run_load(MELTANO_BIN, acct, WAREHOUSE, env, PROJECT_ROOT, on_line=print),
+        )
 
     @task(**ACCOUNT_TASK)
     def reverse_sync(account: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +174,13 @@ def activecampaign_accounts() -> None:
                 "skipped while ACTIVECAMPAIGN_WAREHOUSE_URI is set"
             )
         with ac.run_lock(PROJECT_ROOT, "reverse-sync"):
-            return run_for_account(acct, "reverse_sync", ac.reverse_sync_args(acct))
+            return run_for_account(
+                acct,
+                "reverse_sync",
+                lambda env: ac.run_meltano(
+                    MELTANO_BIN, ac.reverse_sync_args(acct), env, PROJECT_ROOT, on_line=print
+                ),
+            )
 
     @task_group(group_id="account")
     def per_account(account: dict[str, Any]) -> None:
