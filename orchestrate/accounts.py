@@ -446,6 +446,47 @@ def state_id(account: Account, warehouse: Warehouse, environment: str) -> str:
     return f"{environment}:{EXTRACTOR}-to-{warehouse.loader}:{account.name}"
 
 
+def run_report(
+    planned: Iterable[Account], loaded: Iterable[Any], synced: Iterable[Any], warehouse: Warehouse
+) -> tuple[list[str], str | None]:
+    """The report task's lines, and the error it must raise (None when every account finished).
+
+    `loaded` / `synced` are the extract_load / reverse_sync results (None for a task that
+    failed). A failed reverse sync counts too: without it the run would end green, since
+    only the report is a leaf task.
+    """
+    accounts = list(planned)
+    done = {r["account"]: r for r in loaded if isinstance(r, dict)}
+    synced_names = {r["account"] for r in synced if isinstance(r, dict)}
+    lines = [
+        f"account {a.name!r}: loaded {done[a.name]['records']} records"
+        for a in accounts
+        if a.name in done
+    ]
+    failed_loads = [a.name for a in accounts if a.name not in done]
+    failed_syncs = [
+        a.name
+        for a in accounts
+        if a.reverse_sync
+        and warehouse.kind == "duckdb"
+        and a.name in done
+        and a.name not in synced_names
+    ]
+    problems = []
+    if failed_loads:
+        problems.append(
+            f"{len(failed_loads)} of {len(accounts)} accounts failed to load: "
+            f"{', '.join(failed_loads)} (their extract_load logs say why)"
+        )
+    if failed_syncs:
+        problems.append(
+            f"the reverse sync failed for {', '.join(failed_syncs)} (see their reverse_sync logs)"
+        )
+    if problems:
+        return lines, "; ".join(problems) + "; the other accounts finished"
+    return [*lines, f"all {len(accounts)} accounts loaded"], None
+
+
 def worker_env(base: Mapping[str, str]) -> dict[str, str]:
     """The worker's environment, minus what would leak its venv into Meltano's plugin venvs."""
     env = dict(base)

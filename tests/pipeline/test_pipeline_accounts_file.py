@@ -227,3 +227,26 @@ def _alive(pid: int) -> bool:
         return False
     # A zombie (dead, not yet reaped by its parent) counts as gone.
     return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def test_run_report_names_failed_loads_and_failed_reverse_syncs() -> None:
+    a, b, c = ac.parse_accounts(
+        [
+            {**GOOD, "name": "a", "reverse_sync": True},
+            {**GOOD, "name": "b", "reverse_sync": True},
+            {**GOOD, "name": "c"},
+        ]
+    )
+    duck = ac.warehouse_from_env({}, ROOT)
+    loaded = [{"account": "a", "records": 5}, {"account": "b", "records": 7}, None]
+    synced = [{"account": "a", "records": 1}, None]
+    lines, error = ac.run_report([a, b, c], loaded, synced, duck)
+    assert lines == ["account 'a': loaded 5 records", "account 'b': loaded 7 records"]
+    assert error is not None
+    assert "1 of 3 accounts failed to load: c" in error
+    assert "the reverse sync failed for b" in error
+    # Under PostgreSQL reverse syncs are skipped, not failed; all loaded: no error.
+    pg = ac.warehouse_from_env({"ACTIVECAMPAIGN_WAREHOUSE_URI": "postgresql://u@h/db"}, ROOT)
+    loaded_all = [*loaded[:2], {"account": "c", "records": 0}]
+    lines, error = ac.run_report([a, b, c], loaded_all, [], pg)
+    assert error is None and lines[-1] == "all 3 accounts loaded"

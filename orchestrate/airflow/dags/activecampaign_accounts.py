@@ -109,6 +109,11 @@ def run_for_account(
     return {**summary, "by_stream": outcome.records}
 
 
+def _as_list(pulled: Any) -> list[Any]:
+    """xcom_pull of a mapped task: a list, or one value when a single index ran."""
+    return pulled if isinstance(pulled, list) else [pulled]
+
+
 @dag(
     dag_id=DAG_ID,
     description="Every ActiveCampaign account in the accounts file -> its own warehouse",
@@ -188,21 +193,17 @@ def activecampaign_accounts() -> None:
 
     @task(trigger_rule="all_done", retries=0)
     def report(planned: list[dict[str, Any]]) -> None:
-        """Name every account whose load failed, and fail the run if any did."""
-        names = [a["name"] for a in planned]
-        pulled = get_current_context()["ti"].xcom_pull(task_ids="account.extract_load")
-        results = pulled if isinstance(pulled, list) else [pulled]
-        done = {r["account"]: r for r in results if isinstance(r, dict)}
-        for name in names:
-            if name in done:
-                print(f"account {name!r}: loaded {done[name]['records']} records")
-        failed = [n for n in names if n not in done]
-        if failed:
-            raise AirflowException(
-                f"{len(failed)} of {len(names)} accounts failed to load: {', '.join(failed)} "
-                "(their extract_load logs say why); the others loaded"
-            )
-        print(f"all {len(names)} accounts loaded")
+        """Name every account whose load (or reverse sync) failed, and fail the run if any did."""
+        ti = get_current_context()["ti"]
+        lines, error = ac.run_report(
+            [ac.Account.from_dict(a) for a in planned],
+            _as_list(ti.xcom_pull(task_ids="account.extract_load")),
+            _as_list(ti.xcom_pull(task_ids="account.reverse_sync")),
+            WAREHOUSE,
+        )
+        print("\n".join(lines))
+        if error:
+            raise AirflowException(error)
 
     accounts = plan()
     per_account.expand(account=accounts) >> report(accounts)
