@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import audience, capture, datagen, shared_limit
+from benchmarks import audience, capture, datagen, dbt_build, fanout, shared_limit
 from benchmarks.harness import (
     BENCH_DIR,
     PEER_TAP_REQUIREMENT,
@@ -659,6 +659,11 @@ def main() -> int:
     bench.section(
         "capture", lambda: capture.run(bench.ours, bench.peer, capture.sizes_for(bench.scale))
     )
+    # Many accounts at once (the accounts DAG's fan-out), alone on the machine.
+    bench.section("fanout", lambda: fanout.measure(contacts=max(100, int(5_000 * args.scale))))
+    # dbt build of the warehouse models on a grown 100,000-contact DuckDB warehouse.
+    dbt_contacts = max(2_000, int(100_000 * args.scale))
+    bench.section("dbt_build", lambda: dbt_build.measure(contacts=dbt_contacts))
     bench.results["lost"] = bench.lost
     bench.results["duration_s"] = round(time.monotonic() - started, 1)
     results_json = write_json(BENCH_DIR / "results.json", bench.results)
@@ -679,6 +684,10 @@ def main() -> int:
     from benchmarks.report import write_report
 
     text = write_report(bench.results, Path(args.results))
+    fanout.append_report(bench.results["sections"].get("fanout"), Path(args.results))
+    text += fanout.markdown(bench.results["sections"].get("fanout"))
+    dbt_build.append_report(bench.results["sections"].get("dbt_build"), Path(args.results))
+    text += dbt_build.markdown(bench.results["sections"].get("dbt_build"))
     print(text)
     log(f"wrote {args.results} in {time.monotonic() - started:.0f}s")
     if bench.lost:

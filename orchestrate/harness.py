@@ -88,6 +88,10 @@ def pipeline_env(
             "WAREHOUSE_FILEPATH": str(warehouse),
             "WAREHOUSE_EXPORT_DIR": str(export_dir),
             "TAP_WAREHOUSE_CONTACTS_PATH": str(export_dir / "contacts.jsonl"),
+            "TAP_WAREHOUSE_AUDIENCES_PATH": str(export_dir / "audiences" / "*.jsonl"),
+            # dbt's artifacts and logs per run, so concurrent runs never share transform/target.
+            "DBT_TARGET_PATH": str(workdir / "dbt" / "target"),
+            "DBT_LOG_PATH": str(workdir / "dbt" / "logs"),
         }
     )
     return env

@@ -1,10 +1,11 @@
 """`make demo`: the whole pipeline against a local sandbox, in a few minutes.
 
-Starts the ActiveCampaign sandbox, installs Meltano's plugins, loads the DuckDB warehouse
-(`meltano run activecampaign-to-warehouse`), shows its tables and a sample query, changes some
-sandbox records and loads again to show the small incremental run, pushes warehouse contacts
-back (`meltano run warehouse-to-activecampaign`) and shows what the sandbox now holds and what
-was rejected, then stops the sandbox. Run with the project venv: `.venv/bin/python
+Starts the ActiveCampaign sandbox, installs Meltano's plugins, loads the DuckDB warehouse and
+builds the dbt models (`meltano run activecampaign-to-warehouse`), shows its tables and a query
+on the marts, changes some sandbox records and loads again to show the small incremental run,
+pushes warehouse contacts back (`meltano run warehouse-to-activecampaign`) and shows what the
+sandbox now holds and what was rejected, mirrors an audience model into a sandbox tag, then
+stops the sandbox. Run with the project venv: `.venv/bin/python
 scripts/demo.py`. Everything lands in output/demo/ (logs, warehouse, Meltano state).
 """
 
@@ -14,11 +15,14 @@ import argparse
 import json
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,6 +35,14 @@ SYNC_RE = re.compile(r"Beginning (?:\w+ )?sync of '([^']+)'")
 NOISE = ("progress is not resumable", "No state was found")
 # Streams the incremental table shows first: the ones the API can filter by change date.
 CORE = ("contacts", "deals", "accounts", "field_values", "contact_tags", "contact_lists")
+# The example audience (transform/models/audiences/) and the sync that mirrors it.
+AUDIENCE = "open_deal_contacts"
+AUDIENCE_SYNC = ["run", "warehouse:export-audiences", "tap-warehouse-audiences"]
+MART_COLUMNS = ["contact_id", "email", "tag_names", "list_names", "company_size", "region"]
+MART_SQL = (
+    f"SELECT {', '.join(MART_COLUMNS)} "
+    "FROM analytics.contacts WHERE tag_names IS NOT NULL ORDER BY contact_id LIMIT 5"
+)
 
 
 def say(msg: str = "") -> None:
@@ -108,6 +120,40 @@ def tags_of(sb: harness.Sandbox) -> dict[str, list[str]]:
     return out
 
 
+def query_rows(env: dict[str, str], sql: str, log: Path) -> list[dict[str, Any]]:
+    """Rows of one warehouse query, through the `warehouse` utility."""
+    result = harness.run_meltano(["invoke", "warehouse:query", sql], env, log).check()
+    for line in reversed(result.log_path.read_text(errors="replace").splitlines()):
+        if line.startswith("["):
+            return list(json.loads(line))
+    return []
+
+
+def target_has_audiences() -> bool:
+    """Whether this target-activecampaign takes the `audiences` setting."""
+    about = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "target-activecampaign"), "--about", "--format=json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return "audiences" in json.loads(about)["settings"]["properties"]
+
+
+def audience_tag() -> str:
+    """The tag meltano.yml binds the example audience to (target `audiences` setting)."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text(encoding="utf-8"))
+    target = next(p for p in project["plugins"]["loaders"] if p["name"] == "target-activecampaign")
+    return str(target["config"]["audiences"][AUDIENCE]["tag"])
+
+
+def tagged(sb: harness.Sandbox, tag_name: str) -> set[str]:
+    """Emails of the sandbox contacts carrying one tag."""
+    ids = {str(t["id"]) for t in sb.resource("tags") if t.get("tag") == tag_name}
+    members = {str(x["contact"]) for x in sb.resource("contactTags") if str(x["tag"]) in ids}
+    return {str(c["email"]).lower() for c in sb.resource("contacts") if str(c["id"]) in members}
+
+
 def main(argv: list[str] | None = None) -> int:
     """The demo."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -117,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workdir", type=Path, default=ROOT / "output" / "demo")
     args = parser.parse_args(argv)
-    total = 7
+    total = 8
     workdir: Path = args.workdir.resolve()
     logs = workdir / "logs"
 
@@ -133,10 +179,15 @@ def main(argv: list[str] | None = None) -> int:
         say(f"   sandbox API at {sb.api_url}")
         env = harness.pipeline_env(sb, workdir, requests_per_second=args.rate)
 
-        step(3, total, "Full load: ActiveCampaign -> DuckDB warehouse")
+        step(3, total, "Full load: ActiveCampaign -> DuckDB warehouse, then the dbt models")
         first = run(["run", "activecampaign-to-warehouse"], env, logs / "1-load.log")
-        say(f"   {sum(first.record_counts.values()):,} records read")
+        say(f"   {sum(first.record_counts.values()):,} records read; dbt built the marts")
         print_invoke(["invoke", "warehouse:summary"], env, logs / "1-summary.log")
+        say("   the contacts mart: tags, lists and custom fields as columns")
+        print("    " + MART_SQL)
+        mart = query_rows(env, MART_SQL, logs / "1-mart.log")
+        if mart:
+            show_table(MART_COLUMNS, [[r.get(c) for c in MART_COLUMNS] for r in mart])
 
         step(4, total, "Changing records in the sandbox (its control API)")
         changed = {}
@@ -206,10 +257,25 @@ def main(argv: list[str] | None = None) -> int:
             record = rej.get("record") or {}
             print(f"    {rej.get('stream')}: {record.get('email')!r}: {rej.get('reason')}")
 
-        step(7, total, "Stopping the sandbox")
+        step(7, total, f"Audience: the dbt model audiences.{AUDIENCE} mirrored into a tag")
+        audience = query_rows(env, f"SELECT email FROM audiences.{AUDIENCE}", logs / "4-aud.log")
+        say(f"   the model holds {len(audience)} contacts (live contacts with an open deal)")
+        if target_has_audiences():
+            tag_name = audience_tag()
+            run([*AUDIENCE_SYNC, "target-activecampaign"], env, logs / "4-audience.log")
+            members = tagged(sb, tag_name)
+            want = {str(r["email"]).lower() for r in audience}
+            say(
+                f"   sandbox tag {tag_name!r} now has {len(members)} contacts; "
+                f"equal to the model: {members == want}"
+            )
+        else:
+            say("   skipped: this target-activecampaign has no `audiences` setting yet")
+
+        step(8, total, "Stopping the sandbox")
     say(f"Demo finished in {time.monotonic() - T0:.0f}s. Explore the warehouse with:")
     print(
-        f"    WAREHOUSE_FILEPATH={workdir / 'warehouse.duckdb'} "
+        f"    TARGET_DUCKDB_FILEPATH={workdir / 'warehouse.duckdb'} "
         ".venv-meltano/bin/meltano invoke warehouse:summary"
     )
     return 0

@@ -76,7 +76,7 @@ def test_dag_imports_without_errors(airflow_env: dict[str, str]) -> None:
     ).stdout
     info = json.loads(next(x for x in out.splitlines() if x.startswith("RESULT "))[7:])
     assert info["import_errors"] == {}
-    assert info["dags"] == [DAG_ID]
+    assert DAG_ID in info["dags"]  # beside activecampaign_accounts (test_pipeline_accounts*)
     assert info["catchup"] is False
     assert info["max_active_runs"] == 1
     assert info["tasks"] == [j.replace("-", "_") for j in harness.JOBS]

@@ -88,7 +88,8 @@ def test_jobs_and_schedules_listed(meltano_ready: Path) -> None:
     """Both jobs exist and `meltano schedule list` shows a schedule for each."""
     jobs = {j["job_name"]: j["tasks"] for j in meltano_json("job", "list", "--format=json")["jobs"]}
     assert set(jobs) == set(harness.JOBS)
-    assert jobs["activecampaign-to-warehouse"] == ["tap-activecampaign target-duckdb"]
+    load = ["tap-activecampaign target-duckdb dbt-duckdb:build"]  # load, then the dbt models
+    assert jobs["activecampaign-to-warehouse"] == load
     assert "target-activecampaign" in jobs["warehouse-to-activecampaign"][0]
     schedules = meltano_json("schedule", "list", "--format=json")["schedules"]["job"]
     assert {s["job"]["name"] for s in schedules} == set(harness.JOBS)

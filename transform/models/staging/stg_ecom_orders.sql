@@ -1,0 +1,15 @@
+{{ stage('ecom_orders', 'id', {
+        'order_id': ('id', 'id'),
+        'order_number': ('orderNumber', 'text'),
+        'customer_id': ('customerid', 'id'),
+        'email': ('email', 'text'),
+        'connection_id': ('connectionid', 'id'),
+        'currency': ('currency', 'text'),
+        'total_price_cents': ('totalPrice', 'int'),
+        'shipping_cents': ('shippingAmount', 'int'),
+        'tax_cents': ('taxAmount', 'int'),
+        'discount_cents': ('discountAmount', 'int'),
+        'state': ('state', 'int'),
+        'ordered_at': ('orderDate', 'ts'),
+        'updated_at': ('updatedDate', 'ts'),
+}) }}
