@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
 AIRFLOW_VENV = ROOT / ".venv-airflow"
 BOOTSTRAP = ROOT / "orchestrate" / "bootstrap.py"
-JOBS = ("activecampaign-to-warehouse", "warehouse-to-activecampaign")
+JOBS = ("activecampaign-to-warehouse", "warehouse-to-activecampaign", "audiences-to-activecampaign")
 
 # A singer-sdk metric line as Meltano relays it:
 # `... [info     ] tap-activecampaign METRIC: {"type": "counter", "metric": "record_count", ...}`

@@ -15,7 +15,6 @@ import argparse
 import json
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -37,7 +36,6 @@ NOISE = ("progress is not resumable", "No state was found")
 CORE = ("contacts", "deals", "accounts", "field_values", "contact_tags", "contact_lists")
 # The example audience (transform/models/audiences/) and the sync that mirrors it.
 AUDIENCE = "open_deal_contacts"
-AUDIENCE_SYNC = ["run", "warehouse:export-audiences", "tap-warehouse-audiences"]
 MART_COLUMNS = ["contact_id", "email", "tag_names", "list_names", "company_size", "region"]
 MART_SQL = (
     f"SELECT {', '.join(MART_COLUMNS)} "
@@ -127,17 +125,6 @@ def query_rows(env: dict[str, str], sql: str, log: Path) -> list[dict[str, Any]]
         if line.startswith("["):
             return list(json.loads(line))
     return []
-
-
-def target_has_audiences() -> bool:
-    """Whether this target-activecampaign takes the `audiences` setting."""
-    about = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "target-activecampaign"), "--about", "--format=json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return "audiences" in json.loads(about)["settings"]["properties"]
 
 
 def audience_tag() -> str:
@@ -260,17 +247,14 @@ def main(argv: list[str] | None = None) -> int:
         step(7, total, f"Audience: the dbt model audiences.{AUDIENCE} mirrored into a tag")
         audience = query_rows(env, f"SELECT email FROM audiences.{AUDIENCE}", logs / "4-aud.log")
         say(f"   the model holds {len(audience)} contacts (live contacts with an open deal)")
-        if target_has_audiences():
-            tag_name = audience_tag()
-            run([*AUDIENCE_SYNC, "target-activecampaign"], env, logs / "4-audience.log")
-            members = tagged(sb, tag_name)
-            want = {str(r["email"]).lower() for r in audience}
-            say(
-                f"   sandbox tag {tag_name!r} now has {len(members)} contacts; "
-                f"equal to the model: {members == want}"
-            )
-        else:
-            say("   skipped: this target-activecampaign has no `audiences` setting yet")
+        tag_name = audience_tag()
+        run(["run", "audiences-to-activecampaign"], env, logs / "4-audience.log")
+        members = tagged(sb, tag_name)
+        want = {str(r["email"]).lower() for r in audience}
+        say(
+            f"   sandbox tag {tag_name!r} now has {len(members)} contacts; "
+            f"equal to the model: {members == want}"
+        )
 
         step(8, total, "Stopping the sandbox")
     say(f"Demo finished in {time.monotonic() - T0:.0f}s. Explore the warehouse with:")

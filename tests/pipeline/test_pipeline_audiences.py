@@ -1,15 +1,12 @@
 """Warehouse model -> ActiveCampaign: an audience model mirrored into a sandbox tag by
-`meltano run warehouse:export-audiences tap-warehouse-audiences target-activecampaign`.
-
-Needs target-activecampaign's `audiences` setting (the target's audience branch); until then
-the module is skipped, saying so. Everything else here is real: sandbox over HTTP, the DuckDB
-warehouse, dbt, tap-jsonl and the target.
+`meltano run audiences-to-activecampaign` (warehouse:export-audiences tap-warehouse-audiences
+target-activecampaign). Everything here is real: sandbox over HTTP, the DuckDB warehouse, dbt,
+tap-jsonl and the target.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -21,17 +18,7 @@ from orchestrate import harness
 
 ROOT = harness.ROOT
 AUDIENCE = "open_deal_contacts"
-REVERSE = ["run", "warehouse:export-audiences", "tap-warehouse-audiences", "target-activecampaign"]
-
-
-def target_settings() -> set[str]:
-    about = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "target-activecampaign"), "--about", "--format=json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return set(json.loads(about)["settings"]["properties"])
+REVERSE = ["run", "audiences-to-activecampaign"]
 
 
 def binding() -> dict[str, Any]:
@@ -61,8 +48,6 @@ def tagged_emails(sb: harness.Sandbox, tag_name: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def loaded(pipeline_sandbox: harness.Sandbox, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    if "audiences" not in target_settings():
-        pytest.skip("target-activecampaign has no `audiences` setting yet (target branch)")
     work = tmp_path_factory.mktemp("audiences")
     env = harness.pipeline_env(pipeline_sandbox, work, requests_per_second=25)
     harness.run_meltano(["run", "activecampaign-to-warehouse"], env, work / "load.log").check()

@@ -28,9 +28,13 @@ except ImportError:  # Airflow 2.x keeps working
 
 DAG_ID = "activecampaign_meltano"
 
-# The Meltano jobs, in dependency order: the reverse sync reads what the load just wrote.
-# tests/pipeline checks this list against `meltano job list`.
-JOBS: tuple[str, ...] = ("activecampaign-to-warehouse", "warehouse-to-activecampaign")
+# The Meltano jobs, in dependency order: the reverse syncs (contacts, then the audience models)
+# read what the load just wrote. tests/pipeline checks this list against `meltano job list`.
+JOBS: tuple[str, ...] = (
+    "activecampaign-to-warehouse",
+    "warehouse-to-activecampaign",
+    "audiences-to-activecampaign",
+)
 
 PROJECT_ROOT = Path(
     os.environ.get("ACTIVECAMPAIGN_MELTANO_PROJECT") or Path(__file__).resolve().parents[3]
