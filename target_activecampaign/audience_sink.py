@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import typing as t
 
-from target_activecampaign.mapping import Reject, clean_email
+from target_activecampaign.rejects import Reject
 from target_activecampaign.sinks import ContactsSink
+from target_activecampaign.values import clean_email
 
 
 class AudienceSink(ContactsSink):

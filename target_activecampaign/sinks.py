@@ -1,7 +1,7 @@
 """One sink per object type. Each turns records into API writes and accounts for every record.
 
 Sinks are batch sinks: records are buffered, and `process_batch` first drains every sink of an
-earlier object type (contacts before the deals that name them, see `mapping.WRITE_ORDER`), then
+earlier object type (contacts before the deals that name them, see `routing.WRITE_ORDER`), then
 writes. Contacts and the contact links (tags, lists, custom field values) go through bulk
 imports; the other objects are written record by record, matched first so a replay updates
 instead of duplicating.
@@ -21,13 +21,22 @@ from singer_sdk.target_base import Target
 
 from activecampaign_http import ApiClient, RetriesExhaustedError
 from target_activecampaign.audiences import Audiences
+from target_activecampaign.contact_contract import (
+    import_entry,
+    merge_entries,
+    parse_contact,
+    unwritten_keys,
+)
+from target_activecampaign.import_sizing import entry_size
 from target_activecampaign.importer import BulkImporter, Item, refusals_as_rejects
-from target_activecampaign.mapping import (
-    CUSTOM_OBJECT_PREFIX,
+from target_activecampaign.rejects import Ledger, Reject
+from target_activecampaign.resolver import DRY_RUN_ID, Resolver
+from target_activecampaign.routing import CUSTOM_OBJECT_PREFIX, REFERENCE_TYPES
+from target_activecampaign.sync_mode import Skipped, SyncGate
+from target_activecampaign.translate import IdTranslator, Untranslated
+from target_activecampaign.values import (
     MAX_LONG_TEXT,
-    REFERENCE_TYPES,
     FieldCatalog,
-    Reject,
     api_error_text,
     as_name_list,
     as_text,
@@ -38,23 +47,14 @@ from target_activecampaign.mapping import (
     custom_field_items,
     deal_status,
     email_key,
-    entry_size,
     first_of,
     format_field_value,
-    import_entry,
     is_duplicate_error,
     is_id,
     list_status,
-    merge_entries,
     meta_field_item,
     note_reltype,
-    parse_contact,
-    unwritten_keys,
 )
-from target_activecampaign.rejects import Ledger
-from target_activecampaign.resolver import DRY_RUN_ID, Resolver
-from target_activecampaign.sync_mode import Skipped, SyncGate
-from target_activecampaign.translate import IdTranslator, Untranslated
 
 DELETION_MARKER = "_sdc_deleted_at"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing as t
 
-from target_activecampaign.mapping import email_key
+from target_activecampaign.values import email_key
 
 if t.TYPE_CHECKING:
     from target_activecampaign.resolver import Resolver

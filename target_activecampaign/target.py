@@ -27,14 +27,14 @@ from target_activecampaign.audiences import (
     summary_line,
 )
 from target_activecampaign.importer import BulkImporter
-from target_activecampaign.mapping import (
+from target_activecampaign.rejects import Ledger
+from target_activecampaign.resolver import Resolver
+from target_activecampaign.routing import (
     IGNORE_TYPE,
     UnknownStreamError,
     resolve_object_type,
     write_rank,
 )
-from target_activecampaign.rejects import Ledger
-from target_activecampaign.resolver import Resolver
 from target_activecampaign.sinks import ActiveCampaignSink, RunContext, sink_class_for
 from target_activecampaign.sync_mode import SYNC_MODES, UPSERT, SyncGate
 from target_activecampaign.translate import MODES, IdTranslator
