@@ -392,7 +392,7 @@ def test_ledger_counts_and_writes_rejects(tmp_path) -> None:
 
 
 def test_records_waiting_for_ids_are_spilled_to_disk_and_read_back_once() -> None:
-    from target_activecampaign.sinks import Spill
+    from target_activecampaign.run import Spill
 
     spill = Spill()
     for i in range(5):
