@@ -13,7 +13,6 @@ from target_activecampaign.rejects import Reject
 from target_activecampaign.sinks.base import ActiveCampaignSink
 from target_activecampaign.values import (
     FieldCatalog,
-    api_error_text,
     as_text,
     check_length,
     custom_field_items,
@@ -51,10 +50,10 @@ class AccountsSink(ActiveCampaignSink):
         existing = self.resolver.account_id(name)
         self.run.sync.check("account", existing is not None)  # sync_mode: may skip it
         if existing is not None:
-            self.send("PUT", f"accounts/{existing}", {"account": body})
+            self.writer.send("PUT", f"accounts/{existing}", {"account": body})
             return
         try:
-            answer = self.create(
+            answer = self.writer.create(
                 "accounts", {"account": body}, lambda: self.resolver.account_id(name)
             )
         except Reject as exc:
@@ -65,7 +64,7 @@ class AccountsSink(ActiveCampaignSink):
             if found is None:
                 raise
             self.run.sync.check("account", True)
-            self.send("PUT", f"accounts/{found}", {"account": body})
+            self.writer.send("PUT", f"accounts/{found}", {"account": body})
             return
         account_id = ((answer or {}).get("account") or {}).get("id")
         if account_id is not None:
@@ -98,7 +97,7 @@ class AccountContactsSink(ActiveCampaignSink):
                 contact_id
             ):
                 if job is not None and link.get("jobTitle") != job:
-                    self.send(
+                    self.writer.send(
                         "PUT",
                         f"accountContacts/{link['id']}",
                         {
@@ -113,13 +112,7 @@ class AccountContactsSink(ActiveCampaignSink):
         payload: dict[str, t.Any] = {"account": int(account_id), "contact": int(contact_id)}
         if job is not None:
             payload["jobTitle"] = job
-        resp = self.client.request(
-            "POST", "accountContacts", json={"accountContact": payload}, ok_statuses=(400, 422)
-        )
-        if resp.status_code >= 300 and not is_duplicate_error(resp.ac_json):
-            raise Reject(
-                f"POST /accountContacts refused: {api_error_text(resp.ac_json)}", resp.ac_json
-            )
+        self.writer.link("accountContacts", {"accountContact": payload})
 
 
 class AccountFieldValuesSink(ActiveCampaignSink):
@@ -153,10 +146,10 @@ class AccountFieldValuesSink(ActiveCampaignSink):
         for row in rows:
             row_parent = next((row[a] for a in self.parent_attrs if a in row), None)
             if str(row_parent) == str(parent_id) and str(row.get("customFieldId")) == field_id:
-                self.send("PUT", f"{self.data_path}/{row['id']}", {self.datum_key: datum})
+                self.writer.send("PUT", f"{self.data_path}/{row['id']}", {self.datum_key: datum})
                 return
         new_ids = {self.parent_key: int(parent_id), "customFieldId": int(field_id)}
-        self.send("POST", self.data_path, {self.datum_key: {**datum, **new_ids}})
+        self.writer.send("POST", self.data_path, {self.datum_key: {**datum, **new_ids}})
 
     def field_value(
         self, record: dict, catalog: FieldCatalog, kind: str

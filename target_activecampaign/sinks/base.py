@@ -1,20 +1,20 @@
-"""The base sink: shared plumbing of every object type's sink, and the API writes they make.
+"""The base sink: shared plumbing of every object type's sink.
 
 Sinks are batch sinks: records are buffered, and `process_batch` first calls its drain hook
 (the target drains every sink of an earlier object type: contacts before the deals that name
-them, see `routing.WRITE_ORDER`), then writes. A sink is built with what it needs (the run, its
-object type, the drain hook) and imports nothing from the target. Every record ends in the
-ledger: written, rejected (with why), skipped, or deferred until the input has described its ids.
+them, see `routing.WRITE_ORDER`), then writes, through `writes.Writer`. A sink is built with
+what it needs (the run, its object type, the drain hook) and imports nothing from the target.
+Every record ends in the ledger: written, rejected (with why), skipped, or deferred until the
+input has described its ids.
 """
 
 from __future__ import annotations
 
-import time
 import typing as t
 
 from singer_sdk.target_base import Target
 
-from activecampaign_http import ApiClient, RetriesExhaustedError
+from activecampaign_http import ApiClient
 from target_activecampaign.importer import refusals_as_rejects
 from target_activecampaign.refs import References
 from target_activecampaign.rejects import Reject
@@ -23,7 +23,8 @@ from target_activecampaign.run import RunContext, Spill
 from target_activecampaign.sdk_compat import RecordCheckingSink
 from target_activecampaign.sync_mode import Skipped
 from target_activecampaign.translate import Untranslated
-from target_activecampaign.values import FieldCatalog, api_error_text, first_of, meta_field_item
+from target_activecampaign.values import FieldCatalog, first_of, meta_field_item
+from target_activecampaign.writes import Writer
 
 DELETION_MARKER = "_sdc_deleted_at"
 
@@ -68,6 +69,7 @@ class ActiveCampaignSink(RecordCheckingSink):
         self._deleted: set[int] = set()  # ids of records that arrived as deletion markers
         self._deletions_warned: set[str] = set()
         super().__init__(target, stream_name, schema, key_properties)
+        self.writer = Writer(run.client, run.create_client, self.logger, dry_run=run.dry_run)
 
     @property
     def refs(self) -> References:
@@ -170,53 +172,6 @@ class ActiveCampaignSink(RecordCheckingSink):
     @property
     def resolver(self) -> Resolver:
         return self.run.resolver
-
-    def send(self, method: str, path: str, body: t.Any, ok: t.Sequence[int] = ()) -> t.Any:
-        """One write; a no-op in dry run (returns None)."""
-        if self.run.dry_run:
-            return None
-        resp = self.client.request(method, path, json=body, ok_statuses=tuple(ok) or (400, 422))
-        if resp.status_code >= 300:
-            raise Reject(f"{method} /{path} refused: {api_error_text(resp.ac_json)}", resp.ac_json)
-        return resp.ac_json or {}
-
-    def create(
-        self, path: str, body: t.Any, find: t.Callable[[], str | None], attempts: int = 4
-    ) -> t.Any:
-        """POST a create that is not idempotent (deals, notes, orders) without duplicating it.
-
-        A create whose answer is lost (5xx, dropped connection) may still have happened, so
-        before trying again we look for the object; found means written.
-        """
-        if self.run.dry_run:
-            return None
-        for attempt in range(attempts):
-            try:
-                resp = self.run.create_client.request(
-                    "POST", path, json=body, ok_statuses=(400, 404, 422)
-                )
-            except RetriesExhaustedError as exc:
-                if attempt + 1 >= attempts:
-                    raise
-                self.logger.warning("POST /%s failed (%s); checking before retrying", path, exc)
-                time.sleep(min(8.0, 0.5 * 2**attempt))
-                if find() is not None:
-                    return {}
-                continue
-            if resp.status_code >= 300:
-                raise Reject(f"POST /{path} refused: {api_error_text(resp.ac_json)}", resp.ac_json)
-            return resp.ac_json or {}
-        return None  # pragma: no cover
-
-    def update_or_create(
-        self, path: str, key: str, body: dict[str, t.Any], find: t.Callable[[], str | None]
-    ) -> None:
-        """PUT over the object `find` names, else create it (see `create`)."""
-        existing = find()
-        if existing is not None:
-            self.send("PUT", f"{path}/{existing}", {key: body})
-        else:
-            self.create(path, {key: body}, find)
 
     def contact_email(self, record: t.Mapping[str, t.Any]) -> str:
         """The contact a link record points at, as an email (translating source ids)."""

@@ -115,7 +115,7 @@ class ContactsSink(ActiveCampaignSink):
                 except Reject:
                     continue
                 if name.casefold() in wanted:
-                    self.client.request("DELETE", f"contactTags/{link['id']}", ok_statuses=(404,))
+                    self.writer.delete(f"contactTags/{link['id']}")
 
         return remove
 

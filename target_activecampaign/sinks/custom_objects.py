@@ -87,6 +87,6 @@ class CustomObjectSink(ActiveCampaignSink):
                         ids.append(int(target))
                 out[rel] = ids
             body["relationships"] = out
-        self.send(
+        self.writer.send(
             "POST", f"customObjects/records/{schema['id']}", {"record": body}, ok=(400, 404, 422)
         )

@@ -138,9 +138,11 @@ class DealsSink(ActiveCampaignSink):
         if self.run.dry_run:
             return
         if existing is not None:
-            answer = self.send("PUT", f"deals/{existing}", {"deal": body}, ok=(400, 404, 422))
+            answer = self.writer.send(
+                "PUT", f"deals/{existing}", {"deal": body}, ok=(400, 404, 422)
+            )
         else:
-            answer = self.create("deals", {"deal": body}, lambda: self.find_created(body))
+            answer = self.writer.create("deals", {"deal": body}, lambda: self.find_created(body))
         deal_id = str(((answer or {}).get("deal") or {}).get("id") or existing)
         self.run.claimed_deals.add(deal_id)
         if source_id:
@@ -208,7 +210,9 @@ class NotesSink(ActiveCampaignSink):
             self.run.notes_seen = None
             return "found" if key in self.seen_notes() else None
 
-        self.create("notes", {"note": {"note": text, "reltype": reltype, "relid": relid}}, find)
+        self.writer.create(
+            "notes", {"note": {"note": text, "reltype": reltype, "relid": relid}}, find
+        )
         self.seen_notes().add(key)
 
     def target_of(self, record: dict) -> tuple[str, int]:

@@ -38,7 +38,7 @@ class EcomCustomersSink(ActiveCampaignSink):
                 body["acceptsMarketing"] = "1" if str(record[key]) in ("1", "True", "true") else "0"
         if self.run.dry_run:
             return
-        self.update_or_create(
+        self.writer.update_or_create(
             "ecomCustomers", "ecomCustomer", body, lambda: self.find_customer(conn, ext_text)
         )
 
@@ -96,7 +96,9 @@ class EcomOrdersSink(EcomCustomersSink):
         body["source"] = str(record.get("source", self.run.config.get("ecom_order_source", 0)))
         if self.run.dry_run:
             return
-        self.update_or_create("ecomOrders", "ecomOrder", body, lambda: self.find_order(conn, body))
+        self.writer.update_or_create(
+            "ecomOrders", "ecomOrder", body, lambda: self.find_order(conn, body)
+        )
 
     def find_order(self, conn: str, body: dict[str, t.Any]) -> str | None:
         """An order's id by connection and external id (or checkout id), or None."""
