@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 from activecampaign_http import ApiClient, ApiError
 from target_activecampaign.importer import FATAL
-from target_activecampaign.mapping import Reject, email_key
-from target_activecampaign.rejects import Ledger
+from target_activecampaign.rejects import Ledger, Reject
 from target_activecampaign.resolver import Resolver
+from target_activecampaign.values import email_key
 
 MIRROR = "mirror"
 ADD = "add"

@@ -25,21 +25,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from activecampaign_http import ApiClient, ApiError, AuthError, RetriesExhaustedError, poll
-from target_activecampaign.mapping import (
+from target_activecampaign.contact_contract import sync_body
+from target_activecampaign.import_sizing import (
     MAX_IMPORT_CONTACTS,
-    Reject,
-    api_error_text,
     chunk_entries,
-    email_key,
     entry_size,
     import_body,
     import_done,
-    is_duplicate_error,
     parse_bulk_answer,
-    sync_body,
 )
-from target_activecampaign.rejects import Ledger
+from target_activecampaign.rejects import Ledger, Reject
 from target_activecampaign.resolver import Resolver
+from target_activecampaign.values import api_error_text, email_key, is_duplicate_error
 
 Ref = tuple[str, str, t.Any]  # (stream, object type, record)
 FATAL = (AuthError, RetriesExhaustedError)  # the run cannot go on: never a reject

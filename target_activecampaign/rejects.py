@@ -1,4 +1,8 @@
-"""The rejects file and the run summary: every record ends up written, rejected or explained."""
+"""Rejects: why a record cannot be written (`Reject`), and the ledger of every record's outcome.
+
+Every record ends up written, rejected or explained; the ledger writes the rejects file and the
+run summary. `Reject` lives here, at the bottom of the package, because every layer raises it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,20 @@ import json
 import threading
 import typing as t
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass
+class Reject(Exception):
+    """Why a record cannot be written; `api_error` is the API's own answer when there was one."""
+
+    reason: str
+    api_error: t.Any = None
+
+    def __str__(self) -> str:
+        return self.reason
+
 
 OUTCOMES = ("written", "rejected", "skipped", "reference", "ignored", "would_write")
 

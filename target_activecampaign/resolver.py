@@ -14,10 +14,10 @@ import typing as t
 from dataclasses import dataclass
 
 from activecampaign_http import ApiClient, ApiError
-from target_activecampaign.mapping import (
+from target_activecampaign.rejects import Reject
+from target_activecampaign.values import (
     FieldCatalog,
     FieldDef,
-    Reject,
     api_error_text,
     contact_fields_from_api,
     email_key,

@@ -7,12 +7,8 @@ leaves an existing object exactly as it is.
 
 from __future__ import annotations
 
-import typing as t
-
-from target_activecampaign.mapping import email_key
-
-if t.TYPE_CHECKING:
-    from target_activecampaign.resolver import Resolver
+from target_activecampaign.resolver import Resolver
+from target_activecampaign.values import email_key
 
 UPSERT = "upsert"
 UPDATE_ONLY = "update_only"

@@ -1,107 +1,43 @@
-"""target-activecampaign: load Singer records into ActiveCampaign (API v3)."""
+"""target-activecampaign: load Singer records into ActiveCampaign (API v3).
+
+The target is its settings, the choice of a sink per stream, and the order sinks drain in. It
+builds the run (`run.build_run`) and hands each sink its collaborators; sinks never call back.
+SDK internals it needs are in `sdk_compat`; reading the input is `reader`.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 import typing as t
-from collections import Counter
 
 from singer_sdk import typing as th
-from singer_sdk.exceptions import MissingKeyPropertiesError, RecordsWithoutSchemaException
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
-from singer_sdk.io_base import SingerReader
-from singer_sdk.plugin_base import _ConfigInput
-from singer_sdk.singerlib.exceptions import InvalidInputLine
-from singer_sdk.target_base import Target
 
-from activecampaign_http.settings import client_from_config, connection_properties
-from target_activecampaign.audience_sink import AudienceSink
+from activecampaign_http.settings import connection_properties
 from target_activecampaign.audiences import (
     AUDIENCE_MODES,
     DEFAULT_MAX_REMOVAL_FRACTION,
-    Audiences,
     check_removal_fraction,
     parse_audiences,
-    removal_fraction,
     summary_line,
 )
-from target_activecampaign.importer import BulkImporter
-from target_activecampaign.mapping import (
-    IGNORE_TYPE,
-    UnknownStreamError,
-    resolve_object_type,
-    write_rank,
-)
-from target_activecampaign.rejects import Ledger
-from target_activecampaign.resolver import Resolver
-from target_activecampaign.sinks import ActiveCampaignSink, RunContext, sink_class_for
-from target_activecampaign.sync_mode import SYNC_MODES, UPSERT, SyncGate
-from target_activecampaign.translate import MODES, IdTranslator
-
-if t.TYPE_CHECKING:
-    from singer_sdk.sinks import Sink
+from target_activecampaign.reader import LineNumberReader
+from target_activecampaign.routing import IGNORE_TYPE, resolve_object_type, write_rank
+from target_activecampaign.run import DEFAULT_REJECTS_FILE, RunContext, build_run
+from target_activecampaign.sdk_compat import ConfigInput, SinkWiringTarget
+from target_activecampaign.sinks.base import ActiveCampaignSink
+from target_activecampaign.sinks.contacts import AudienceSink
+from target_activecampaign.sinks.registry import sink_class_for
+from target_activecampaign.sync_mode import SYNC_MODES, UPSERT
+from target_activecampaign.translate import MODES
 
 EXIT_REJECTS = 2
 EXIT_AUDIENCE_GUARD = 3
 BULK_FAMILY_RANK = write_rank("contact_lists")
 
 
-class LineNumberReader(SingerReader):
-    """Reads Singer lines, and names the line number when one is malformed.
-
-    Before stopping, the target finishes what the lines before it asked for (so state and the
-    rejects file are consistent with what was written); then the run fails on that line.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.line_number = 0
-        self.on_bad_line: t.Callable[[], None] | None = None
-
-    def process_lines(  # type: ignore[override]
-        self,
-        file_input: t.IO[str] | None,
-        callbacks: t.Mapping[str, t.Callable[[dict], None]],
-    ) -> Counter[str]:
-        """The SDK's loop, counting lines so every error can say where it happened."""
-        stats: dict[str, int] = {}
-        for number, line in enumerate(file_input or self.default_input, start=1):
-            self.line_number = number
-            if not line.strip():
-                continue
-            try:
-                message = json.loads(line)
-                if not isinstance(message, dict) or "type" not in message:
-                    raise ValueError("not a Singer message (an object with a 'type')")
-            except ValueError as exc:
-                self._stop(
-                    f"Input line {self.line_number} is malformed ({exc}); the run stops here."
-                )
-            callback = callbacks.get(message["type"])
-            if callback is None:
-                self._stop(
-                    f"Input line {self.line_number}: unknown message type {message['type']!r}."
-                )
-            try:
-                callback(message)
-            except (
-                InvalidInputLine,
-                MissingKeyPropertiesError,
-                RecordsWithoutSchemaException,
-                UnknownStreamError,
-            ) as exc:
-                raise type(exc)(f"Input line {self.line_number}: {exc}") from exc
-            stats[message["type"]] = stats.get(message["type"], 0) + 1
-        return Counter(stats)
-
-    def _stop(self, message: str) -> t.NoReturn:
-        if self.on_bad_line is not None:
-            self.on_bad_line()
-        raise InvalidInputLine(message)
-
-
-class TargetActiveCampaign(Target):
+class TargetActiveCampaign(SinkWiringTarget):
     """Load Singer records into ActiveCampaign: contacts in bulk, every record accounted for."""
 
     name = "target-activecampaign"
@@ -136,7 +72,7 @@ class TargetActiveCampaign(Target):
         th.Property(
             "rejects_file",
             th.StringType,
-            default="target-activecampaign-rejects.jsonl",
+            default=DEFAULT_REJECTS_FILE,
             title="Rejects file",
             description="JSON Lines file for rejected records (stream, object_type, reason, "
             "api_error, record). Created on the first reject, overwritten per run.",
@@ -281,7 +217,6 @@ class TargetActiveCampaign(Target):
         self._run: RunContext | None = None
         self._types: dict[str, str] = {}
         self._finished = False
-        self.final_pass = False
         self.audience_specs = parse_audiences(self.config.get("audiences"))  # bad: stop now
         check_removal_fraction(self.config.get("audience_max_removal_fraction"))
         if isinstance(self.message_reader, LineNumberReader):
@@ -292,59 +227,12 @@ class TargetActiveCampaign(Target):
     @property
     def run(self) -> RunContext:
         if self._run is None:
-            cfg = self.config
-            client = client_from_config(
-                cfg,
-                default_user_agent=f"{self.name}/{self.plugin_version}",
+            self._run = build_run(
+                self.config,
+                audience_specs=self.audience_specs,
+                user_agent=f"{self.name}/{self.plugin_version}",
                 logger=self.logger,
             )
-            me = client.check_auth()  # a bad token fails here, before anything is written
-            create_client = client_from_config(
-                cfg,
-                default_user_agent=f"{self.name}/{self.plugin_version}",
-                logger=self.logger,
-                max_retries=0,
-            )
-            dry_run = bool(cfg.get("dry_run", False))
-            ledger = Ledger(cfg.get("rejects_file", "target-activecampaign-rejects.jsonl"))
-            resolver = Resolver(client, dry_run=dry_run, logger=self.logger)
-            importer = BulkImporter(
-                client,
-                resolver,
-                ledger,
-                self.logger,
-                dry_run=dry_run,
-                max_pending_imports=int(cfg.get("max_pending_imports") or 20),
-                imports_per_minute=int(cfg.get("imports_per_minute") or 95),
-                sync_max_requests=int(
-                    cfg.get("sync_max_requests") if cfg.get("sync_max_requests") is not None else 10
-                ),
-                exclude_automations=bool(cfg.get("exclude_automations", False)),
-            )
-            audiences = Audiences(
-                self.audience_specs,
-                client,
-                resolver,
-                self.logger,
-                dry_run=dry_run,
-                max_removal_fraction=removal_fraction(cfg.get("audience_max_removal_fraction")),
-            )
-            audiences.check_list_overlaps()  # one list named two ways: stop before any write
-            self._run = RunContext(
-                client=client,
-                create_client=create_client,
-                resolver=resolver,
-                translator=IdTranslator(cfg.get("id_translation") or "auto"),
-                ledger=ledger,
-                importer=importer,
-                config=dict(cfg),
-                sync=SyncGate(cfg.get("sync_mode") or UPSERT, resolver),
-                dry_run=dry_run,
-                user_id=str(me["id"]) if me.get("id") is not None else None,
-                audiences=audiences,
-            )
-            if dry_run:
-                self.logger.info("Dry run: nothing will be written.")
         return self._run
 
     # -- streams -> sinks ----------------------------------------------------------------------
@@ -358,26 +246,40 @@ class TargetActiveCampaign(Target):
             )
         return self._types[stream_name]
 
-    def _process_schema_message(self, message_dict: dict) -> None:
-        """Register the stream (an unknown one stops here), and let it inform translation."""
-        super()._process_schema_message(message_dict)  # get_sink_class checks the type
+    def on_schema(self, message_dict: dict) -> None:
+        """A SCHEMA registered its stream (an unknown one stopped already): inform translation."""
         stream = str(message_dict.get("stream"))
         for stream_map in self.mapper.stream_maps.get(stream, []):
-            if stream_map.stream_alias in self._sinks_active:
+            if self.has_active_sink(stream_map.stream_alias):
                 object_type = self.object_type_of(stream_map.stream_alias)
                 self.run.translator.notice_stream(object_type, message_dict["schema"])
 
-    def get_sink_class(self, stream_name: str) -> type[Sink]:
+    def get_sink_class(self, stream_name: str) -> type[ActiveCampaignSink]:
         object_type = self.object_type_of(stream_name)  # unknown: raises before any write
         _ = self.run  # authenticate before the first record
         if stream_name in self.audience_specs:
             return AudienceSink
         return sink_class_for(object_type)
 
+    def build_sink(
+        self, stream_name: str, schema: dict, key_properties: t.Sequence[str] | None
+    ) -> ActiveCampaignSink:
+        """A sink with its collaborators: the run, its object type, and the drain hook."""
+        sink_class = self.get_sink_class(stream_name)
+        return sink_class(
+            self,
+            stream_name,
+            schema,
+            key_properties,
+            run=self.run,
+            object_type=self.object_type_of(stream_name),
+            drain_first=self.drain_prerequisites,
+        )
+
     def drain_prerequisites(self, sink: ActiveCampaignSink) -> None:
         """Drain every sink of an earlier object type, and confirm imports if ids are needed."""
         rank = write_rank(sink.object_type)
-        for other in [*self._sinks_to_clear, *self._sinks_active.values()]:
+        for other in self.all_sinks():
             if (
                 other is not sink
                 and isinstance(other, ActiveCampaignSink)
@@ -390,31 +292,31 @@ class TargetActiveCampaign(Target):
     # -- state, end of input, exit code ----------------------------------------------------------
 
     def _ac_sinks(self) -> list[ActiveCampaignSink]:
-        sinks = [*self._sinks_to_clear, *self._sinks_active.values()]
-        found = [s for s in sinks if isinstance(s, ActiveCampaignSink)]
+        found = [s for s in self.all_sinks() if isinstance(s, ActiveCampaignSink)]
         return sorted(found, key=lambda s: write_rank(s.object_type))
 
-    def _write_state_message(self, state: dict) -> None:
+    def state_may_go_out(self) -> bool:
         """State goes out only once every record before it is confirmed written or rejected."""
-        if self._run is not None:
-            self._run.importer.flush()
-            if self._run.dry_run:
-                self.logger.info("Dry run: state not emitted.")
-                return
-            waiting = sum(s.deferred.count for s in self._ac_sinks())
-            if waiting:
-                self.logger.info(
-                    "State held back: %d record(s) wait for ids described later in the input.",
-                    waiting,
-                )
-                return
-        super()._write_state_message(state)
+        if self._run is None:
+            return True
+        self._run.importer.flush()
+        if self._run.dry_run:
+            self.logger.info("Dry run: state not emitted.")
+            return False
+        waiting = sum(s.deferred.count for s in self._ac_sinks())
+        if waiting:
+            self.logger.info(
+                "State held back: %d record(s) wait for ids described later in the input.",
+                waiting,
+            )
+            return False
+        return True
 
     def _final_pass(self) -> None:
         """End of input: write everything, then what waited for ids, in dependency order."""
-        if self._run is None or self.final_pass:
+        if self._run is None or self._run.final_pass:
             return
-        self.final_pass = True
+        self._run.final_pass = True
         self.run.translator.settle()
         for sink in self._ac_sinks():
             self.drain_one(sink)
@@ -480,7 +382,7 @@ class TargetActiveCampaign(Target):
         *,
         about: bool = False,
         about_format: str | None = None,
-        config: _ConfigInput | None = None,
+        config: ConfigInput | None = None,
         file_input: t.IO[str] | None = None,
     ) -> None:
         """Run the target; exit 2 when any record was rejected (1 for a failed run)."""
@@ -488,7 +390,7 @@ class TargetActiveCampaign(Target):
             cls.print_about(about_format)
             sys.exit(0)
         cls.print_version(print_fn=cls.logger.info)
-        config = config or _ConfigInput()
+        config = config or ConfigInput()
         target = cls(config=config.config, validate_config=True, parse_env_config=config.parse_env)
         target.listen(file_input)
         if target.audience_refusals:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import typing as t
 
-from target_activecampaign.mapping import Reject, email_key, first_of, is_id
+from target_activecampaign.rejects import Reject
+from target_activecampaign.values import email_key, first_of, is_id
 
 MODES = ("auto", "on", "off")
 

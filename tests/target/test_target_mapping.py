@@ -7,34 +7,35 @@ import json
 
 import pytest
 
+from target_activecampaign.contact_contract import (
+    import_entry,
+    merge_entries,
+    parse_contact,
+    sync_body,
+)
+from target_activecampaign.import_sizing import (
+    chunk_entries,
+    import_body,
+    import_done,
+    parse_bulk_answer,
+)
 from target_activecampaign.importer import ImportWindow, balanced_max
-from target_activecampaign.mapping import (
+from target_activecampaign.rejects import Ledger, Reject
+from target_activecampaign.routing import UnknownStreamError, resolve_object_type, write_rank
+from target_activecampaign.translate import IdTranslator, Untranslated
+from target_activecampaign.values import (
     FieldCatalog,
     FieldDef,
-    Reject,
-    UnknownStreamError,
     api_error_text,
     cents,
-    chunk_entries,
     contact_fields_from_api,
     custom_field_items,
     deal_status,
     format_meta_value,
-    import_body,
-    import_done,
-    import_entry,
     list_status,
-    merge_entries,
     meta_field_item,
     meta_fields_from_api,
-    parse_bulk_answer,
-    parse_contact,
-    resolve_object_type,
-    sync_body,
-    write_rank,
 )
-from target_activecampaign.rejects import Ledger
-from target_activecampaign.translate import IdTranslator, Untranslated
 
 # -- streams -----------------------------------------------------------------------------------
 
@@ -183,7 +184,7 @@ def test_fields_are_found_by_id_perstag_or_title() -> None:
 
 
 def test_values_are_formatted_per_field_type() -> None:
-    from target_activecampaign.mapping import format_field_value as fmt
+    from target_activecampaign.values import format_field_value as fmt
 
     cat = catalog()
     assert fmt(cat.find("INTERESTS"), ["a", "b"]) == "||a||b||"
@@ -391,7 +392,7 @@ def test_ledger_counts_and_writes_rejects(tmp_path) -> None:
 
 
 def test_records_waiting_for_ids_are_spilled_to_disk_and_read_back_once() -> None:
-    from target_activecampaign.sinks import Spill
+    from target_activecampaign.run import Spill
 
     spill = Spill()
     for i in range(5):

@@ -34,15 +34,9 @@ from reference_contract import (
 from target_helpers import TOKEN, run_target, stream_messages
 
 from activecampaign_sandbox import Sandbox
-from target_activecampaign.mapping import (
-    ContactIntent,
-    FieldDef,
-    format_meta_value,
-    import_body,
-    import_entry,
-    meta_field_item,
-    sync_body,
-)
+from target_activecampaign.contact_contract import ContactIntent, import_entry, sync_body
+from target_activecampaign.import_sizing import import_body
+from target_activecampaign.values import FieldDef, format_meta_value, meta_field_item
 
 # -- which part of the document each body we send answers to ----------------------------------
 

@@ -16,9 +16,9 @@ from target_helpers import TOKEN, run_target, stream_messages, to_lines, writes
 from activecampaign_http import ApiClient, AuthError
 from activecampaign_sandbox import Sandbox
 from target_activecampaign.importer import BulkImporter, Item
-from target_activecampaign.mapping import UnknownStreamError
 from target_activecampaign.rejects import Ledger
 from target_activecampaign.resolver import Resolver
+from target_activecampaign.routing import UnknownStreamError
 from target_activecampaign.target import TargetActiveCampaign
 
 
