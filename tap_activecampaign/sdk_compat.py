@@ -28,11 +28,16 @@ if t.TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
     from concurrent.futures import ThreadPoolExecutor
 
+    # The mixin's methods run on SDK streams: type them as one (at run time it is a plain
+    # mixin, placed ahead of ``RESTStream`` in the base stream's bases).
+    from singer_sdk import Stream as _StreamBase
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
     from activecampaign_http import ApiClient
     from tap_activecampaign.sideloads import Sideloads
+else:
+    _StreamBase = object
 
 __all__ = [
     "PRIVATE_NAMES",
@@ -83,7 +88,7 @@ def install_state_writer(tap: Tap, writer: StateWriter) -> None:
     tap._state_writer = writer  # type: ignore[misc]
 
 
-class StreamSdkEdges:
+class StreamSdkEdges(_StreamBase):
     """The base stream's side of the SDK: private hooks overridden, private state read.
 
     Mixed in ahead of ``RESTStream``. The overrides are the per-record hot path, so their
@@ -99,26 +104,26 @@ class StreamSdkEdges:
     @property
     def tap(self) -> TapServices:
         """The tap this stream belongs to (the SDK keeps it as ``_tap``, with no accessor)."""
-        return self._tap  # type: ignore[attr-defined]
+        return t.cast("TapServices", self._tap)
 
     @property
     def started_at_ms(self) -> int:
         """When the SDK started this stream, in epoch milliseconds (``_initialized_at``)."""
-        return self._initialized_at  # type: ignore[attr-defined]
+        return self._initialized_at
 
     def write_state_now(self) -> None:
         """Emit the stream's STATE even if the SDK thinks it already has (a keyset page's
         position is progress too); the state writer drops a STATE equal to the last one."""
-        self.state_manager.is_flushed = False  # type: ignore[attr-defined]
-        self._write_state_message()  # type: ignore[attr-defined]
+        self.state_manager.is_flushed = False
+        self._write_state_message()
 
     def write_schema_now(self) -> None:
         """Emit the SCHEMA message before the SDK's own sync would (sideloaded rows)."""
-        self._write_schema_message()  # type: ignore[attr-defined]
+        self._write_schema_message()
 
     def write_starting_value(self, context: Context | None) -> None:
         """Record the bookmark a read starts from, as the SDK's sync does before reading."""
-        self._write_starting_replication_value(context)  # type: ignore[attr-defined]
+        self._write_starting_replication_value(context)
 
     def _increment_stream_state(
         self, latest_record: dict[str, t.Any], *, context: Context | None = None
@@ -129,14 +134,14 @@ class StreamSdkEdges:
         offsets (and DST changes them), so compare parsed instants and store UTC, which also
         makes the SDK's signpost comparison at finalisation valid.
         """
-        rk = self.replication_key  # type: ignore[attr-defined]
-        if not rk or self.replication_method != REPLICATION_INCREMENTAL:  # type: ignore[attr-defined]
+        rk = self.replication_key
+        if not rk or self.replication_method != REPLICATION_INCREMENTAL:
             return
         value = parse_timestamp(latest_record.get(rk))
         if value is None or (self._max_rk is not None and value <= self._max_rk):
             return
         self._max_rk = value
-        state = self.get_context_state(context)  # type: ignore[attr-defined]
+        state = self.get_context_state(context)
         markers = state.setdefault(
             PROGRESS_MARKERS, {"Note": "Progress is not resumable if interrupted."}
         )
@@ -153,14 +158,14 @@ class StreamSdkEdges:
         rare, still goes through the SDK's generic path.
         """
         if self._nested_selection:
-            pop_deselected_record_properties(record, self.schema, self.mask)  # type: ignore[attr-defined]
-        for stream_map in self.stream_maps:  # type: ignore[attr-defined]
+            pop_deselected_record_properties(record, self.schema, self.mask)
+        for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
                 yield RecordMessage(
                     stream=stream_map.stream_alias,
                     record=mapped,
-                    version=self._stream_version,  # type: ignore[attr-defined]
+                    version=self._stream_version,
                     time_extracted=self._page_time,
                 )
 
@@ -169,8 +174,8 @@ class StreamSdkEdges:
         tap's writer; anything else (aliases, filters, flattening) takes the SDK's path."""
         fast = self._fast_map
         if fast is None:
-            maps = self.stream_maps  # type: ignore[attr-defined]
-            writer = self._tap.message_writer  # type: ignore[attr-defined]
+            maps = self.stream_maps
+            writer = self._tap.message_writer
             fast = self._fast_map = (
                 len(maps) == 1
                 and type(maps[0]) is SameRecordTransform
@@ -180,14 +185,14 @@ class StreamSdkEdges:
             )
         if fast:
             self._tap.message_writer.write_record(  # type: ignore[attr-defined]
-                self.stream_maps[0].stream_alias,  # type: ignore[attr-defined]
+                self.stream_maps[0].stream_alias,
                 record,
-                self._stream_version,  # type: ignore[attr-defined]
+                self._stream_version,
                 self._page_time,
             )
-            self.state_manager.is_flushed = False  # type: ignore[attr-defined]
+            self.state_manager.is_flushed = False
             return
-        super()._write_record_message(record)  # type: ignore[misc]
+        super()._write_record_message(record)
 
     #: The public name our own code calls (sideloaded rows).
     write_record_message = _write_record_message
