@@ -46,7 +46,6 @@ class ChangeCaptureMixin:
         self._pages = 0  # pages of this run's read, rows in them, the last row's id
         self._rows_seen = 0
         self._last_row_id: t.Any = None
-        self._resumed = False  # the keyset read continued a killed run's
         self._schema_sent_early = False
         self._tail_total: int | None = None  # meta.total of a tail read that found no boundary
 
@@ -84,7 +83,7 @@ class ChangeCaptureMixin:
 
     def read_plan(self, context: Context | None) -> Plan:
         """How this run reads the stream (whole, tail, server filter, or not at all)."""
-        sideloads = self._tap.sideloads
+        sideloads = self.tap.sideloads
         plan = changes.plan_read(
             self.mode,
             self.capture.stored,
@@ -114,7 +113,7 @@ class ChangeCaptureMixin:
             track_ids=self.track_deletions,
             tail=tail,
         )
-        if gone and not self.keyset:
+        if gone and self.confirm_deletions:
             gone = self.confirm_gone(gone)
         yield from self._deletion_records(gone)
 
@@ -141,7 +140,7 @@ class ChangeCaptureMixin:
         """Ids whose own URL answers 404: an offset-paged read can miss a row that moved
         between two pages (a row deleted meanwhile shifts the rest), so a missing id is
         only believed once the API says it is gone."""
-        client = self._tap.api_client
+        client = self.tap.api_client
         base = self.get_url(None)
 
         def gone(ident: int) -> bool:
@@ -156,7 +155,7 @@ class ChangeCaptureMixin:
 
     def _sideloaded_deletions(self) -> Iterator[dict]:
         """A sideloaded child after a complete whole contacts read: its deleted rows."""
-        sideloads = self._tap.sideloads
+        sideloads = self.tap.sideloads
         if not (self.sideload_key and sideloads and sideloads.served(self.sideload_key)):
             return
         if self.capture.ids is None or not sideloads.whole_complete:
@@ -179,23 +178,23 @@ class ChangeCaptureMixin:
         """
         if not self._schema_sent_early:
             self._schema_sent_early = True
-            self._write_schema_message()
+            self.write_schema_now()
             if whole:
-                self._write_starting_replication_value(None)
+                self.write_starting_value(None)
                 self._client_since = self.incremental_since(None)
                 self._seed_bookmark(None)
             else:
                 self._client_since = None
         self._page_time = dt.datetime.now(dt.UTC)
         post_process = self.post_process
-        write = self._write_record_message
+        write = self.write_record_message
         for row in rows:
             record = post_process(row)
             if record is None:
                 continue
             write(record)
             if whole:
-                self._increment_stream_state(record)
+                self.advance_bookmark(record)
 
     def _tail_records(self, context: Context | None, tail: dict[str, t.Any]) -> t.Generator:
         """Rows appended to a log since the last run; returns False (nothing yielded) when

@@ -26,6 +26,17 @@ _FALSE = frozenset({"0", "false", "False", "FALSE", "no", "off", "f", "n", ""})
 _BOOL_TEXT = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
 
 
+def parse_timestamp(value: t.Any) -> dt.datetime | None:
+    """An aware datetime from an emitted (already conformed) timestamp string."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
 def schema_types(prop: dict) -> set[str]:
     """The JSON types a property allows, with ``null`` dropped."""
     types = prop.get("type", [])

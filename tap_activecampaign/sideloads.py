@@ -12,17 +12,26 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 
-if t.TYPE_CHECKING:
-    from tap_activecampaign.client import ActiveCampaignStream
-
 INCLUDES_KEY = "includes"
+
+
+class SideloadedStream(t.Protocol):
+    """What a child stream offers the contacts read (the base stream has all of it); a
+    protocol, so this module needs nothing from the stream modules that use it."""
+
+    track_deletions: bool
+
+    @property
+    def capture(self) -> t.Any: ...
+
+    def emit_sideloaded(self, rows: list[dict], *, whole: bool) -> None: ...
 
 
 class Sideloads:
     """The children one contacts read carries, and what the account was seen to serve."""
 
     def __init__(
-        self, children: dict[str, ActiveCampaignStream], known: dict[str, bool], *, whole: bool
+        self, children: dict[str, SideloadedStream], known: dict[str, bool], *, whole: bool
     ) -> None:
         self.children = children
         self.known = dict(known)  # include value -> served, from earlier runs

@@ -1,4 +1,10 @@
-"""All static streams, grouped by API domain; ``ALL`` is the discovery order."""
+"""All static streams, grouped by API domain: each domain module lists its own in ``STREAMS``.
+
+``ALL`` is their concatenation in a fixed order (the discovery order), written out rather
+than found by reflection, so adding a stream means adding it to its domain's tuple and
+nothing is picked up by accident. Custom object record streams are not static: the tap
+builds one per schema of the account at discovery (``custom_objects.custom_object_streams``).
+"""
 
 from __future__ import annotations
 
@@ -15,25 +21,14 @@ from tap_activecampaign.streams import (
     lists,
 )
 
-_MODULES = (
-    contacts,
-    lists,
-    deals,
-    accounts,
-    ecommerce,
-    campaigns,
-    automations,
-    account_settings,
-    custom_objects,
+ALL: tuple[type[ActiveCampaignStream], ...] = (
+    *contacts.STREAMS,
+    *lists.STREAMS,
+    *deals.STREAMS,
+    *accounts.STREAMS,
+    *ecommerce.STREAMS,
+    *campaigns.STREAMS,
+    *automations.STREAMS,
+    *account_settings.STREAMS,
+    *custom_objects.STREAMS,
 )
-
-ALL: list[type[ActiveCampaignStream]] = [
-    obj
-    for module in _MODULES
-    for obj in vars(module).values()
-    if isinstance(obj, type)
-    and issubclass(obj, ActiveCampaignStream)
-    and obj is not ActiveCampaignStream
-    and isinstance(getattr(obj, "name", None), str)
-    and obj.__module__ == module.__name__
-]

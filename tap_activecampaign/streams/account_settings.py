@@ -114,3 +114,21 @@ class WebhookEventsStream(ActiveCampaignStream):
     def parse_response(self, response: requests.Response) -> list[dict]:
         """Wrap each event name as a record."""
         return [{"event": e} if isinstance(e, str) else e for e in super().parse_response(response)]
+
+
+#: This domain's streams, in discovery order (``streams.ALL`` concatenates the domains).
+STREAMS: tuple[type[ActiveCampaignStream], ...] = (
+    UsersStream,
+    GroupsStream,
+    GroupLimitsStream,
+    BrandingsStream,
+    AddressesStream,
+    CalendarsStream,
+    WebhooksStream,
+    SavedResponsesStream,
+    ScoresStream,
+    SiteTrackingDomainsStream,
+    EventTrackingEventsStream,
+    ConfigsStream,
+    WebhookEventsStream,
+)

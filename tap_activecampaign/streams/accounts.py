@@ -42,3 +42,12 @@ class AccountCustomFieldDataStream(ActiveCampaignStream):
     path = "accountCustomFieldData"
     replication_key = "updatedTimestamp"
     created_key = "createdTimestamp"
+
+
+#: This domain's streams, in discovery order (``streams.ALL`` concatenates the domains).
+STREAMS: tuple[type[ActiveCampaignStream], ...] = (
+    AccountsStream,
+    AccountContactsStream,
+    AccountCustomFieldMetaStream,
+    AccountCustomFieldDataStream,
+)

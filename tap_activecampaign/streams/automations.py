@@ -112,3 +112,17 @@ class SmsStream(ActiveCampaignStream):
     path = "sms"
     replication_key = "mdate"
     created_key = "cdate"
+
+
+#: This domain's streams, in discovery order (``streams.ALL`` concatenates the domains).
+STREAMS: tuple[type[ActiveCampaignStream], ...] = (
+    AutomationsStream,
+    ActivitiesStream,
+    ContactActivitiesStream,
+    AutomationBlocksStream,
+    GoalsStream,
+    ConversionsStream,
+    ConversionTriggersStream,
+    SiteMessagesStream,
+    SmsStream,
+)

@@ -83,3 +83,17 @@ class PersonalizationsStream(ActiveCampaignStream):
     path = "personalizations"
     replication_key = "mdate"
     created_key = "cdate"
+
+
+#: This domain's streams, in discovery order (``streams.ALL`` concatenates the domains).
+STREAMS: tuple[type[ActiveCampaignStream], ...] = (
+    CampaignsStream,
+    MessagesStream,
+    EmailActivitiesStream,
+    CampaignListsStream,
+    CampaignMessagesStream,
+    LinksStream,
+    BounceLogsStream,
+    TemplatesStream,
+    PersonalizationsStream,
+)

@@ -6,6 +6,7 @@ import typing as t
 
 from tap_activecampaign import changes
 from tap_activecampaign.client import ActiveCampaignStream
+from tap_activecampaign.keyset import KeysetStream
 from tap_activecampaign.sideloads import INCLUDES_KEY, Sideloads
 
 if t.TYPE_CHECKING:
@@ -16,7 +17,7 @@ if t.TYPE_CHECKING:
     from tap_activecampaign.changes import Plan
 
 
-class ContactsStream(ActiveCampaignStream):
+class ContactsStream(KeysetStream):
     """Contacts: keyset-paged by id, server-side incremental on ``filters[updated_after]``.
 
     The pages also carry the selected children (``include=``: field values, tags, lists,
@@ -30,18 +31,17 @@ class ContactsStream(ActiveCampaignStream):
     replication_key = "udate"
     created_key = "cdate"
     server_filter_param = "filters[updated_after]"
-    keyset = True
 
     def read_plan(self, context: Context | None) -> Plan:
         """The plan, and the children this read carries."""
         plan = super().read_plan(context)
         children = {
             stream.sideload_key: stream
-            for stream in self._tap.streams.values()
+            for stream in self.tap.streams.values()
             if stream.sideload_key and stream.selected
         }
         known = self.capture.stored.get(INCLUDES_KEY)
-        self._tap.sideloads = Sideloads(
+        self.tap.sideloads = Sideloads(
             children, known if isinstance(known, dict) else {}, whole=plan.whole
         )
         return plan
@@ -49,7 +49,7 @@ class ContactsStream(ActiveCampaignStream):
     def request_records(self, context: Context | None) -> Iterator[dict]:
         """Contacts (and their children); then remember which includes were served."""
         yield from super().request_records(context)
-        sideloads = self._tap.sideloads
+        sideloads = self.tap.sideloads
         if sideloads is not None:
             sideloads.finished = True
             sideloads.resumed = self._resumed
@@ -60,14 +60,14 @@ class ContactsStream(ActiveCampaignStream):
     def get_url_params(self, context: Context | None, next_page_token: t.Any) -> dict[str, t.Any]:
         """Ask for the children with every page (not with the one-row highest-id probe)."""
         params = super().get_url_params(context, next_page_token)
-        sideloads = self._tap.sideloads
+        sideloads = self.tap.sideloads
         if sideloads is not None and sideloads.children and params.get("limit") != 1:
             params["include"] = sideloads.include
         return params
 
     def after_page(self, body: t.Any) -> None:
         """Emit the page's children on their streams, before the page's STATE."""
-        sideloads = self._tap.sideloads
+        sideloads = self.tap.sideloads
         if sideloads is not None and sideloads.children:
             sideloads.take(body)
 
@@ -180,3 +180,20 @@ class ContactConversionsStream(ActiveCampaignStream):
     path = "contactConversions"
     replication_key = "cdate"
     change_mode = changes.TAIL
+
+
+#: This domain's streams, in discovery order (``streams.ALL`` concatenates the domains).
+STREAMS: tuple[type[ActiveCampaignStream], ...] = (
+    ContactsStream,
+    ContactListsStream,
+    ContactTagsStream,
+    ContactAutomationsStream,
+    ContactDealsStream,
+    FieldsStream,
+    FieldOptionsStream,
+    FieldRelsStream,
+    FieldValuesStream,
+    ContactDataStream,
+    ContactEmailsStream,
+    ContactConversionsStream,
+)

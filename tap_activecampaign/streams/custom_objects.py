@@ -18,7 +18,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from activecampaign_http import ApiClient
-    from tap_activecampaign.tap import TapActiveCampaign
+    from tap_activecampaign.sdk_compat import TapServices
 
 #: Record keys that are not custom fields (a field with one of these ids would collide).
 RESERVED = frozenset(
@@ -49,7 +49,7 @@ class CustomObjectSchemasStream(ActiveCampaignStream):
 
     def request_records(self, context: Context | None) -> Iterator[dict]:
         """The schemas discovery already read (same query), else read them now."""
-        cached = self._tap.custom_object_definitions
+        cached = self.tap.custom_object_definitions
         if cached is None:
             yield from super().request_records(context)
             return
@@ -91,17 +91,18 @@ class CustomObjectRecordsStream(ActiveCampaignStream):
     records_key = "records"
     scan_deletions = False  # UUID keys: not in an id bitmap
 
-    def __init__(self, tap: TapActiveCampaign, definition: dict[str, t.Any], name: str) -> None:
+    def __init__(self, tap: TapServices, definition: dict[str, t.Any], name: str) -> None:
         self.schema_id = str(definition["id"])
         self.path = f"customObjects/records/{self.schema_id}"
         schema = record_schema(definition)
         self._field_ids = frozenset(schema["properties"]) - RESERVED
-        super().__init__(tap=tap, name=name, schema=schema)
+        self._live_schema = schema
+        super().__init__(tap=tap, name=name, schema=schema)  # type: ignore[arg-type]
 
     @property  # type: ignore[override]
     def schema(self) -> dict:  # ty: ignore[invalid-method-override]
         """The schema built from the live custom object definition."""
-        return self._schema  # type: ignore[return-value]
+        return self._live_schema
 
     def preprocess_record(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
         """Flatten ``fields`` into columns; a field absent from a record is null."""
@@ -134,7 +135,7 @@ def custom_object_definitions(client: ApiClient) -> list[dict[str, t.Any]]:
 
 
 def custom_object_streams(
-    tap: TapActiveCampaign, definitions: list[dict[str, t.Any]]
+    tap: TapServices, definitions: list[dict[str, t.Any]]
 ) -> list[ActiveCampaignStream]:
     """One stream per custom object schema, named ``custom_object_<slug>``."""
     found: list[ActiveCampaignStream] = []
@@ -146,3 +147,7 @@ def custom_object_streams(
         seen_names.add(name)
         found.append(CustomObjectRecordsStream(tap, definition, name))
     return found
+
+
+#: This domain's streams, in discovery order (``streams.ALL`` concatenates the domains).
+STREAMS: tuple[type[ActiveCampaignStream], ...] = (CustomObjectSchemasStream,)

@@ -116,3 +116,21 @@ class DealGroupUsersStream(ActiveCampaignStream):
 
     name = "deal_group_users"
     path = "dealGroupUsers"
+
+
+#: This domain's streams, in discovery order (``streams.ALL`` concatenates the domains).
+STREAMS: tuple[type[ActiveCampaignStream], ...] = (
+    DealsStream,
+    DealStagesStream,
+    DealGroupsStream,
+    DealTasksStream,
+    DealTasktypesStream,
+    TaskOutcomesStream,
+    TasktypeOutcomeRelsStream,
+    DealCustomFieldMetaStream,
+    DealCustomFieldDataStream,
+    DealActivitiesStream,
+    DealRolesStream,
+    NotesStream,
+    DealGroupUsersStream,
+)

@@ -48,3 +48,13 @@ class EcomOrderActivitiesStream(ActiveCampaignStream):
     path = "ecomOrderActivities"
     replication_key = "cdate"
     change_mode = changes.TAIL
+
+
+#: This domain's streams, in discovery order (``streams.ALL`` concatenates the domains).
+STREAMS: tuple[type[ActiveCampaignStream], ...] = (
+    ConnectionsStream,
+    EcomCustomersStream,
+    EcomOrdersStream,
+    EcomOrderProductsStream,
+    EcomOrderActivitiesStream,
+)

@@ -39,3 +39,12 @@ class FormsStream(ActiveCampaignStream):
     path = "forms"
     replication_key = "udate"
     created_key = "cdate"
+
+
+#: This domain's streams, in discovery order (``streams.ALL`` concatenates the domains).
+STREAMS: tuple[type[ActiveCampaignStream], ...] = (
+    ListsStream,
+    TagsStream,
+    SegmentsStream,
+    FormsStream,
+)
