@@ -3,7 +3,7 @@
 The tap overrides a few private SDK hooks (the per-record write path, bookmark tracking) and
 reads a few private attributes (the stream's tap, its start time and table version; the
 tap's state writer), all for speed or for state the SDK would otherwise get wrong. Keeping
-them here, listed in ``PRIVATE_NAMES`` and checked by ``tests/tap/test_sdk_compat.py``
+them here, listed in ``PRIVATE_NAMES`` and checked by ``tests/tap/test_tap_sdk_compat.py``
 against the installed SDK, means an SDK upgrade that renames one fails there, loudly, in one
 place, instead of silently falling back to slower or wrong behaviour somewhere in a stream.
 
