@@ -5,7 +5,8 @@ record that fails its schema as a reject instead of stopping the run, note a del
 before the SDK strips the `_sdc_` columns, give sinks their collaborators when they are built,
 hold state back until records are confirmed, and list the sinks to drain in dependency order.
 Those overrides and accesses live here, each with why, and `PRIVATE_NAMES` lists them so
-`tests/target/test_target_sdk_compat.py` fails loudly, in one place, when an SDK upgrade renames one.
+`tests/target/test_target_sdk_compat.py` fails loudly, in one place, when an SDK upgrade
+renames one.
 Nothing else in the package touches an SDK name starting with an underscore.
 """
 
