@@ -22,7 +22,8 @@ test: lint
 	$(BIN)/pytest -q
 
 test-airflow: install
-	$(BIN)/pytest -q tests/pipeline/test_pipeline_airflow.py
+	$(BIN)/pytest -q tests/pipeline/test_pipeline_airflow.py tests/pipeline/test_pipeline_accounts.py \
+		tests/pipeline/test_pipeline_accounts_postgres.py
 
 demo: install
 	$(BIN)/python scripts/demo.py
