@@ -6,232 +6,34 @@ body, and returns a status, a JSON-able body and the normalised route template (
 
 from __future__ import annotations
 
-import json
-import sys
-import threading
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from . import capture, query
-from .data import WEBHOOK_EVENTS, World
-from .query import Params
+from . import bulk_import, capture, capture_api, query, writes
+from .data import WEBHOOK_EVENTS
+from .mutate import mutate_records
+from .protocol import ApiError, Params, Request, Result, not_found, not_found_detail, parse_int
 from .resources import CHILDREN, EMPTY_CHILDREN, NOTE_PARENTS, SPECS
-from .store import QueryCache, Table
+from .state import AccountState
+from .store import Table
 
 
-@dataclass
-class Result:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
+class Account(AccountState):
+    """An account with every domain's routes."""
 
-
-class ApiError(Exception):
-    """Raised by handlers to answer with an error status and body."""
-
-    def __init__(self, status: int, body: Any) -> None:
-        super().__init__(status)
-        self.status = status
-        self.body = body
-
-
-# the service names some models by their internal class in 404 messages
-_MODEL_NAMES = {"contact": "Subscriber", "contactAutomation": "SubscriberSeries"}
-
-
-def not_found_detail(detail: str) -> ApiError:
-    """The custom objects API's 404 (a JSON:API style error list)."""
-    return ApiError(404, {"errors": [{"status": 404, "title": "Not Found", "detail": detail}]})
-
-
-def not_found(singular: str, rid: str) -> ApiError:
-    model = _MODEL_NAMES.get(singular) or singular[:1].upper() + singular[1:]
-    return ApiError(404, {"message": f"No Result found for {model} with id {rid}"})
-
-
-@dataclass
-class Request:
-    method: str
-    segs: list[str]
-    params: Params
-    body: bytes
-
-
-class Router:
-    """Routes indexed by (method, number of segments, first segment)."""
-
-    def __init__(self) -> None:
-        self.routes: dict[
-            tuple[str, int, str], list[tuple[tuple[str, ...], Callable[..., Result]]]
-        ] = {}
-
-    def add(self, method: str, pattern: str, fn: Callable[..., Result]) -> None:
-        pat = tuple(s for s in pattern.strip("/").split("/") if s)
-        key = (method, len(pat), pat[0] if pat else "")
-        self.routes.setdefault(key, []).append((pat, fn))
-
-    def match(
-        self, method: str, segs: list[str]
-    ) -> tuple[str, Callable[..., Result], list[str]] | None:
-        for pat, fn in self.routes.get((method, len(segs), segs[0] if segs else ""), ()):
-            args = []
-            for p, s in zip(pat, segs, strict=True):
-                if p[0] == "{":
-                    args.append(s)
-                elif p != s:
-                    break
-            else:
-                tmpl = "/".join("{id}" if p[0] == "{" else p for p in pat)
-                return method + " /" + tmpl, fn, args
-        return None
-
-
-def _int(s: str) -> int | None:
-    try:
-        return int(s)
-    except (TypeError, ValueError):
-        return None
-
-
-class Account:
-    """One emulated ActiveCampaign account: data, caches and the lock writes take."""
-
-    def __init__(
-        self,
-        seed: int = 1,
-        contacts: int = 200,
-        import_delay_s: float = 0.2,
-        import_false_window_s: float = 0.5,
-    ) -> None:
-        self.import_delay_s = import_delay_s
-        self.import_false_window_s = import_false_window_s
-        self.world = World(seed, contacts)
-        self.lock = threading.RLock()
-        self.version = 0
-        self.cache = QueryCache()
-        self.api_url = "http://127.0.0.1/api/3"
-        self.router = Router()
-        self.bulk: Any = None
-        self.writes: Any = None
-        self._mutations = 0
-        #: Serve /activities only with `contact` (the reference's description reads so;
-        #: its parameter table does not). Off by default; `/__sandbox/config` sets it.
-        self.activities_need_contact = False
-        #: include= values GET /contacts honours (others are ignored, as an account that
-        #: does not know them would); all supported by default.
-        self.list_includes: tuple[str, ...] = capture.SUPPORTED_INCLUDES
-        #: Whether a write to a contact's links (tags, lists, field values, account and
-        #: automation links) also stamps the contact's udate. Undocumented either way.
-        self.link_writes_bump_contact_udate = False
-        #: How date filter values are read: "offset" honours the value's offset;
-        #: "account_wall_time" drops it and reads the wall time in the account's zone.
-        self.filter_time_reading = "offset"
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.list_includes = capture.SUPPORTED_INCLUDES
         self._register_reads()
-        from . import writes  # late import: writes builds on this module
-
         writes.register(self)
-
-    # -- plumbing ------------------------------------------------------------------------------
-    def bump(self) -> None:
-        self.version += 1
-
-    def table(self, name: str) -> Table:
-        return self.world.tables[name]
-
-    def handle(self, method: str, path: str, params: Params, body: bytes) -> tuple[Result, str]:
-        segs = [s for s in path.split("/") if s]
-        m = self.router.match(method, segs)
-        if m is None:
-            tmpl = method + " " + _template_guess(segs)
-            return Result(404, {"message": "Not Found"}), tmpl
-        tmpl, fn, args = m
-        try:
-            with self.lock:
-                try:
-                    res = fn(Request(method, segs, params, body), *args)
-                finally:
-                    if method != "GET":
-                        self.bump()
-        except ApiError as e:
-            res = Result(e.status, e.body)
-        except Exception as e:  # a sandbox bug: answer 500 and say where, never hang
-            traceback.print_exc(file=sys.stderr)
-            res = Result(500, {"message": f"sandbox internal error: {type(e).__name__}: {e}"})
-        return res, tmpl
-
-    def render(self, name: str, i: int, table: Table | None = None) -> dict[str, Any] | None:
-        t = table or self.world.tables[name]
-        rec = t.get(i)
-        if rec is None:
-            return None
-        spec = SPECS.get(name)
-        out = dict(rec)
-        if spec is not None and spec.links:
-            rid = out.pop("id", str(i))
-            base = f"{self.api_url}/{name}/{rid}/"
-            if name == "accounts":
-                # documented quirk: accounts send links as a list of "name: url" strings
-                out["links"] = [f"{ln}: {base}{ln}" for ln in spec.links]
-            else:
-                out["links"] = {ln: base + ln for ln in spec.links}
-            out["id"] = rid
-        return out
-
-    def json_body(self, req: Request) -> Any:
-        if not req.body:
-            raise ApiError(400, {})
-        try:
-            return json.loads(req.body)
-        except (ValueError, UnicodeDecodeError) as e:
-            raise ApiError(
-                400,
-                {
-                    "errors": [
-                        {"title": "Malformed JSON", "detail": str(e), "code": "malformed_json"}
-                    ]
-                },
-            ) from None
-
-    # -- introspection -------------------------------------------------------------------------
-    def dump(self, name: str, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
-        """Every stored record of a resource (or a slice), as the API would render it."""
-        if name == "webhook/events":
-            return [{"name": e} for e in WEBHOOK_EVENTS]
-        t = self.world.tables[name]
-        spec_name = name if name in SPECS else ""
-        out = []
-        ids = t.ids[offset:] if limit is None else t.ids[offset : offset + limit]
-        for i in ids:
-            rec = self.render(spec_name, i, t) if spec_name else t.get(i)
-            if rec is not None:
-                out.append(rec)
-        return out
+        bulk_import.register(self)
+        capture_api.register(self)
 
     def mutate(
         self, name: str, fraction: float | None = None, ids: list[Any] | None = None
     ) -> list[int]:
         """Touch records as if changed in the app: bump their updated time, change a field."""
-        from .writes import touch_record
-
-        with self.lock:
-            t = self.world.tables[name]
-            if ids is not None:
-                chosen = [i for x in ids if (i := _int(str(x))) is not None and t.exists(i)]
-            else:
-                all_ids = t.ids
-                n = len(all_ids)
-                k = min(n, max(1, round(n * float(0.01 if fraction is None else fraction))))
-                self._mutations += 1
-                step = n / k if k else 1
-                off = (self._mutations * 7919) % max(1, int(step))
-                chosen = sorted({all_ids[min(n - 1, int(j * step) + off)] for j in range(k)})
-            for i in chosen:
-                touch_record(self, name, t, i)
-            capture.links_mutated(self, name, chosen)
-            self.bump()
-            return chosen
+        return mutate_records(self, name, fraction, ids)
 
     # -- reads ---------------------------------------------------------------------------------
     def _register_reads(self) -> None:
@@ -291,7 +93,7 @@ class Account:
 
     def generic_get(self, name: str) -> Callable[..., Result]:
         def fn(req: Request, rid: str) -> Result:
-            i = _int(rid)
+            i = parse_int(rid)
             rec = self.render(name, i) if i is not None else None
             if rec is None:
                 err = not_found(SPECS[name].singular, rid)
@@ -304,7 +106,7 @@ class Account:
 
     def child_list(self, parent: str, tname: str, fld: str) -> Callable[..., Result]:
         def fn(req: Request, pid: str) -> Result:
-            i = _int(pid)
+            i = parse_int(pid)
             if i is None or not self.table(parent).exists(i):
                 raise not_found(SPECS[parent].singular, pid)
             t = self.table(tname)
@@ -317,7 +119,7 @@ class Account:
         reltype = NOTE_PARENTS[parent]
 
         def fn(req: Request, pid: str) -> Result:
-            i = _int(pid)
+            i = parse_int(pid)
             if i is None or not self.table(parent).exists(i):
                 raise not_found(SPECS[parent].singular, pid)
             t = self.table("notes")
@@ -332,7 +134,7 @@ class Account:
 
     def empty_child(self, key: str) -> Callable[..., Result]:
         def fn(req: Request, pid: str) -> Result:
-            i = _int(pid)
+            i = parse_int(pid)
             if i is None or not self.table("contacts").exists(i):
                 raise not_found("contact", pid)
             return Result(200, {key: []})
@@ -351,7 +153,7 @@ class Account:
             candidates = [hit] if hit is not None and t.exists(hit) else []
         ids_vals = p.multi.get("ids[]", []) + p.multi.get("ids", [])
         if ids_vals:
-            want = {x for v in ids_vals for s in v.split(",") if (x := _int(s)) is not None}
+            want = {x for v in ids_vals for s in v.split(",") if (x := parse_int(s)) is not None}
             extra.append(lambda i: i in want)
         like = p.get("email_like")
         if like:
@@ -368,17 +170,17 @@ class Account:
                 )
 
             extra.append(match)
-        exclude = _int(p.get("exclude") or "")
+        exclude = parse_int(p.get("exclude") or "")
         if exclude is not None:
             extra.append(lambda i: i != exclude)
-        status = _int(p.get("status") or "")
+        status = parse_int(p.get("status") or "")
         by_member: dict[str, int | None] = {}
         for param, tname, fld in (
             ("listid", "contactLists", "list"),
             ("tagid", "contactTags", "tag"),
             ("seriesid", "contactAutomations", "seriesid"),
         ):
-            want_id = by_member[param] = _int(p.get(param) or "")
+            want_id = by_member[param] = parse_int(p.get(param) or "")
             if want_id is None or want_id <= 0:
                 continue
             ct = self.table(tname)
@@ -462,7 +264,7 @@ class Account:
         return deals, contacts
 
     def get_contact(self, req: Request, rid: str) -> Result:
-        i = _int(rid)
+        i = parse_int(rid)
         rec = self.render("contacts", i) if i is not None else None
         if rec is None or i is None:
             raise not_found("contact", rid)
@@ -492,7 +294,7 @@ class Account:
         raw = p.get("contact")
         if raw in (None, "") and not self.activities_need_contact:
             return self._activities(p, None)
-        c = _int(raw or "")
+        c = parse_int(raw or "")
         if c is None:
             raise ApiError(
                 400,
@@ -512,7 +314,7 @@ class Account:
         return self._activities(p, c)
 
     def contact_activities(self, req: Request, rid: str) -> Result:
-        c = _int(rid)
+        c = parse_int(rid)
         if c is None or not self.table("contacts").exists(c):
             raise not_found("contact", rid)
         return self._activities(req.params, c)
@@ -648,7 +450,3 @@ class Account:
         if i is None:
             raise not_found_detail(f"Record {rid} not found")
         return Result(200, {"record": t.get(i)})
-
-
-def _template_guess(segs: list[str]) -> str:
-    return "/" + "/".join("{id}" if s.isdigit() else s for s in segs)

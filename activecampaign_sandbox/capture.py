@@ -9,12 +9,10 @@ by contact, ``Table.children_by`` elsewhere), never by scanning a whole child ta
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .state import AccountState
 from .util import fmt_naive, fmt_naive_utc, fmt_offset, h1, now_like
-
-if TYPE_CHECKING:
-    from .api import Account
 
 # include= values GET /contacts honours: response key -> (child table, field holding the
 # contact id). All are sideloaded by GET /contacts/{id} or are the contact's own links.
@@ -89,7 +87,7 @@ _APPEND_SALT = 0xA99E
 
 
 # -- reading ---------------------------------------------------------------------------------
-def contact_children(acct: Account, table: str, field: str, contact: int) -> list[int]:
+def contact_children(acct: AccountState, table: str, field: str, contact: int) -> list[int]:
     """Ids of one contact's rows in a child table, through that table's index."""
     t = acct.world.tables.get(table)
     if t is None:
@@ -97,7 +95,7 @@ def contact_children(acct: Account, table: str, field: str, contact: int) -> lis
     return t.children_by(field, contact)
 
 
-def requested_includes(acct: Account, raw: str | None) -> list[str]:
+def requested_includes(acct: AccountState, raw: str | None) -> list[str]:
     """The honoured names among a comma-separated include= value, in request order."""
     if not raw:
         return []
@@ -109,7 +107,7 @@ def requested_includes(acct: Account, raw: str | None) -> list[str]:
     return out
 
 
-def include_body(acct: Account, names: list[str], contacts: list[int]) -> dict[str, Any]:
+def include_body(acct: AccountState, names: list[str], contacts: list[int]) -> dict[str, Any]:
     """Top-level arrays of the page's children, rendered as their own list endpoint does."""
     body: dict[str, Any] = {}
     for name in names:
@@ -128,7 +126,7 @@ def include_body(acct: Account, names: list[str], contacts: list[int]) -> dict[s
 
 
 # -- link writes -----------------------------------------------------------------------------
-def stamp_contact(acct: Account, contact: int, now: float) -> None:
+def stamp_contact(acct: AccountState, contact: int, now: float) -> None:
     """Stamp a contact's updated times (udate and its two siblings) with `now`."""
     t = acct.world.tables["contacts"]
     rec = t.materialize(contact)
@@ -140,7 +138,7 @@ def stamp_contact(acct: Account, contact: int, now: float) -> None:
     t.touch()
 
 
-def link_written(acct: Account, contact: Any, now: float | None = None) -> None:
+def link_written(acct: AccountState, contact: Any, now: float | None = None) -> None:
     """A write to one of the contact's links: bumps its udate when the switch says so."""
     if not acct.link_writes_bump_contact_udate:
         return
@@ -151,7 +149,7 @@ def link_written(acct: Account, contact: Any, now: float | None = None) -> None:
     stamp_contact(acct, c, time.time() if now is None else now)
 
 
-def links_mutated(acct: Account, name: str, ids: list[int]) -> None:
+def links_mutated(acct: AccountState, name: str, ids: list[int]) -> None:
     """Mutated link rows (control API) are link writes too."""
     if name not in LINK_TABLES:
         return
@@ -161,14 +159,14 @@ def links_mutated(acct: Account, name: str, ids: list[int]) -> None:
 
 
 # -- deleting --------------------------------------------------------------------------------
-def delete_cascade(acct: Account, name: str, i: int) -> dict[str, list[int]]:
+def delete_cascade(acct: AccountState, name: str, i: int) -> dict[str, list[int]]:
     """Delete one row and every row that goes with it; returns the ids removed per table."""
     gone: dict[str, list[int]] = {}
     _delete(acct, name, i, gone)
     return gone
 
 
-def _delete(acct: Account, name: str, i: int, gone: dict[str, list[int]]) -> None:
+def _delete(acct: AccountState, name: str, i: int, gone: dict[str, list[int]]) -> None:
     t = acct.world.tables.get(name)
     if t is None or not t.exists(i):
         return
@@ -192,7 +190,7 @@ def _delete(acct: Account, name: str, i: int, gone: dict[str, list[int]]) -> Non
         link_written(acct, linked_contact)
 
 
-def _children(acct: Account, table: str, field: str, parent: int) -> list[int]:
+def _children(acct: AccountState, table: str, field: str, parent: int) -> list[int]:
     t = acct.world.tables.get(table)
     if t is None:
         return []
@@ -203,7 +201,7 @@ def _children(acct: Account, table: str, field: str, parent: int) -> list[int]:
     return t.children_by(field, parent)
 
 
-def _contact_of_link(acct: Account, name: str, i: int) -> str | None:
+def _contact_of_link(acct: AccountState, name: str, i: int) -> str | None:
     if name not in LINK_TABLES:
         return None
     v = acct.world.tables[name].value(i, "contact")
@@ -211,7 +209,7 @@ def _contact_of_link(acct: Account, name: str, i: int) -> str | None:
 
 
 # -- control operations ----------------------------------------------------------------------
-def delete_rows(acct: Account, name: str, ids: list[Any]) -> dict[str, list[int]]:
+def delete_rows(acct: AccountState, name: str, ids: list[Any]) -> dict[str, list[int]]:
     """POST /__sandbox/delete: remove rows of any table (links cascade as for DELETE)."""
     gone: dict[str, list[int]] = {}
     with acct.lock:
@@ -225,7 +223,7 @@ def delete_rows(acct: Account, name: str, ids: list[Any]) -> dict[str, list[int]
     return gone
 
 
-def append_rows(acct: Account, name: str, count: int) -> list[int]:
+def append_rows(acct: AccountState, name: str, count: int) -> list[int]:
     """POST /__sandbox/append: new log rows with new, increasing ids, stamped now, each
     shaped like an existing row and linked to an existing parent."""
     t = acct.world.tables[name]
@@ -268,7 +266,7 @@ def _looks_like_time(v: Any) -> bool:
 
 
 def mutate_with_links(
-    acct: Account, fraction: float | None = None, ids: list[Any] | None = None
+    acct: AccountState, fraction: float | None = None, ids: list[Any] | None = None
 ) -> dict[str, list[int]]:
     """POST /__sandbox/mutate {"resource": "contacts", "with_links": true}: per contact,
     change the contact AND one field value, add a tag link and change a list membership."""
@@ -309,7 +307,7 @@ def mutate_with_links(
     return out
 
 
-def _unlinked_tag(acct: Account, c: int, ntags: int) -> int | None:
+def _unlinked_tag(acct: AccountState, c: int, ntags: int) -> int | None:
     """A tag the contact does not have yet (a seeded pick), or None if it has them all."""
     ct = acct.world.tables["contactTags"]
     have = {str(ct.value(j, "tag")) for j in ct.children("contact", c)}
@@ -321,7 +319,7 @@ def _unlinked_tag(acct: Account, c: int, ntags: int) -> int | None:
     return None
 
 
-def _change_field_value(acct: Account, c: int, fv: list[int], now: float) -> int | None:
+def _change_field_value(acct: AccountState, c: int, fv: list[int], now: float) -> int | None:
     """Change the value of the contact's first text-like field value (or set field 1)."""
     t = acct.world.tables["fieldValues"]
     for j in fv:
@@ -353,7 +351,7 @@ def config_error(kw: dict[str, Any]) -> str | None:
     return None
 
 
-def configure(acct: Account, kw: dict[str, Any]) -> None:
+def configure(acct: AccountState, kw: dict[str, Any]) -> None:
     """Apply the capture settings present (and not None) in `kw`."""
     reading = kw.get("filter_time_reading")
     if reading is not None:
@@ -371,7 +369,7 @@ def configure(acct: Account, kw: dict[str, Any]) -> None:
         acct.link_writes_bump_contact_udate = bool(bump)
 
 
-def config(acct: Account) -> dict[str, Any]:
+def config(acct: AccountState) -> dict[str, Any]:
     return {
         "filter_time_reading": acct.filter_time_reading,
         "list_includes": list(acct.list_includes),

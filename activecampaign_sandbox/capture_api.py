@@ -4,22 +4,20 @@ POST /__sandbox/append and /__sandbox/delete (the logic is in capture)."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .api import ApiError, Request, Result, not_found
 from .capture import APPEND_LOGS, append_rows, delete_cascade, delete_rows, link_written
+from .protocol import ApiError, Request, Result, not_found
 from .resources import SPECS
+from .state import AccountState
 from .util import fmt_offset
-
-if TYPE_CHECKING:
-    from .api import Account
 
 
 # -- endpoints -------------------------------------------------------------------------
 class CaptureRoutes:
     """DELETE endpoints for links and the documented contactAutomations writes."""
 
-    def __init__(self, acct: Account) -> None:
+    def __init__(self, acct: AccountState) -> None:
         self.a = acct
 
     def delete(self, name: str) -> Any:
@@ -107,7 +105,7 @@ EXTRA_DELETES = (
 DELETES_BY_NAME = ("eventTrackingEvents", "siteTrackingDomains")
 
 
-def register(acct: Account) -> None:
+def register(acct: AccountState) -> None:
     """Add the capture routes to the account's router."""
     routes = CaptureRoutes(acct)
     r = acct.router
@@ -120,7 +118,7 @@ def register(acct: Account) -> None:
             r.add("DELETE", f"/{name}/{{id}}", routes.delete_by_name(name))
 
 
-def control(acct: Account, op: str, data: dict[str, Any]) -> Result:
+def control(acct: AccountState, op: str, data: dict[str, Any]) -> Result:
     """POST /__sandbox/append and /__sandbox/delete."""
     name = str(data.get("resource", ""))
     if op == "append":

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import capture, capture_api
 from .api import Account, Result
-from .query import Params
+from .protocol import Params
 from .util import h1
 
 AUTH_FAIL_BODY = {"message": "No Result found for Subscriber with id 0"}

@@ -6,11 +6,27 @@ import re
 import time
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from . import capture, capture_api
-from .api import ApiError, Request, Result, not_found, not_found_detail
+from . import capture
+from .mutate import stamp_updated
+from .protocol import (
+    DATE_RE,
+    EMAIL_RE,
+    ApiError,
+    Request,
+    Result,
+    as_int,
+    err,
+    missing,
+    not_found,
+    not_found_404,
+    require,
+    sid,
+)
 from .resources import SPECS
+from .state import AccountState
+from .store import Record, Table
 from .util import (
     ZERO_DATE,
     ZERO_DATETIME,
@@ -19,92 +35,9 @@ from .util import (
     fmt_offset,
     fmt_utc_z,
     list_row,
-    now_like,
     parse_ts,
 )
 
-if TYPE_CHECKING:
-    from .api import Account
-    from .store import Record, Table
-
-# fields that hold "last updated" per resource, in the style the API sends them
-UPDATED_KEYS = (
-    "udate",
-    "mdate",
-    "updated_timestamp",
-    "updated_utc_timestamp",
-    "updatedTimestamp",
-    "updatedDate",
-    "updated_at",
-)
-# the visible field mutate() changes, per resource
-VISIBLE = {
-    "contacts": "lastName",
-    "deals": "title",
-    "accounts": "accountUrl",
-    "fieldValues": "value",
-    "notes": "note",
-    "tags": "description",
-    "ecomOrders": "shippingMethod",
-    "ecomCustomers": "avgProductCategory",
-    "accountContacts": "jobTitle",
-    "contactLists": "last_name",
-    "dealTasks": "title",
-    "accountCustomFieldData": "fieldValue",
-    "dealCustomFieldData": "fieldValue",
-    "lists": "sender_url",
-    "fields": "descript",
-    "campaigns": "name",
-    "messages": "name",
-    "automations": "name",
-    "users": "phone",
-    "ecomOrderProducts": "description",
-    "contactTags": "updated_by",
-}
-
-
-def stamp_updated(rec: Record, now: float | None = None) -> None:
-    now = time.time() if now is None else now
-    for k in UPDATED_KEYS:
-        if k in rec:
-            if k == "updated_utc_timestamp":
-                rec[k] = fmt_naive_utc(now)
-            elif k in ("udate", "mdate"):
-                rec[k] = fmt_offset(now)
-            else:
-                rec[k] = now_like(rec[k], now)
-
-
-def touch_record(acct: Account, name: str, t: Table, i: int) -> None:
-    rec = t.materialize(i)
-    if rec is None:
-        return
-    now = time.time()
-    udate = rec.get("udate")
-    stamp_updated(rec, now)
-    if name == "contactLists":
-        rec["udate"] = udate  # a membership's udate is its unsubscribe date
-    if name.startswith("customObjects/records/"):
-        rec["updatedTimestamp"] = fmt_utc_z(now)
-        fields = [dict(f) for f in rec.get("fields", [])]
-        if fields:
-            fields[-1]["value"] = f"{fields[-1]['value']}~m"
-        rec["fields"] = fields
-    fld = VISIBLE.get(name)
-    if fld is None:
-        for cand in ("title", "name", "description", "note", "subject"):
-            if cand in rec and isinstance(rec[cand], str):
-                fld = cand
-                break
-    if fld is not None:
-        base = str(rec.get(fld) or "").split(" ~", 1)[0]
-        rec[fld] = f"{base} ~{int(now) % 100000}"
-    t.touch()
-
-
-# -- errors --------------------------------------------------------------------------------
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FIELD_TYPES = {
     "text",
     "textarea",
@@ -126,64 +59,7 @@ META_FIELD_TYPES = (FIELD_TYPES - {"listbox"}) | {"currency", "number"}
 META_UPDATABLE = ("fieldLabel", "displayOrder", "fieldDefault", "fieldOptions", "isFormVisible")
 
 
-def err(title: str, code: str, pointer: str, detail: str = "", status: int = 422) -> ApiError:
-    """The documented validation error: {"errors": [{title, detail, code, source.pointer}]}."""
-    return ApiError(
-        status,
-        {
-            "errors": [
-                {"title": title, "detail": detail, "code": code, "source": {"pointer": pointer}}
-            ]
-        },
-    )
-
-
-def missing(attr: str) -> ApiError:
-    return ApiError(
-        422,
-        {
-            "errors": [
-                {
-                    "title": "Missing attribute",
-                    "detail": "",
-                    "code": "field_missing",
-                    "source": {"pointer": f"/data/attributes/{attr}"},
-                }
-            ]
-        },
-    )
-
-
-def require(data: dict[str, Any], *keys: str) -> None:
-    """A 422 naming the first of `keys` that is absent or empty."""
-    for k in keys:
-        if data.get(k) in (None, ""):
-            raise missing(k)
-
-
-def not_found_404(what: str) -> ApiError:
-    return not_found_detail(f"{what} not found")
-
-
-def sid(v: Any) -> str:
-    """Ids arrive as ints or strings; the API answers strings."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "1" if v else "0"
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
-
-
-def as_int(v: Any) -> int | None:
-    try:
-        return int(sid(v))
-    except ValueError:
-        return None
-
-
-def wrapper(acct: Account, req: Request, key: str) -> dict[str, Any]:
+def wrapper(acct: AccountState, req: Request, key: str) -> dict[str, Any]:
     body = acct.json_body(req)
     obj = body.get(key) if isinstance(body, dict) else None
     if not isinstance(obj, dict):
@@ -305,7 +181,7 @@ CUSTOM_DATA: dict[str, CustomDatumSpec] = {
         "accountCustomFieldMetumId",
         "accountCustomFieldMeta",
         "accounts",
-        "Account",
+        "AccountState",
         ("customerAccountId", "accountId"),
     ),
     "deal": CustomDatumSpec(
@@ -324,7 +200,7 @@ CUSTOM_DATA: dict[str, CustomDatumSpec] = {
 class Writes:
     """All write handlers of one account (called with the account lock held)."""
 
-    def __init__(self, acct: Account) -> None:
+    def __init__(self, acct: AccountState) -> None:
         self.a = acct
         self.w = acct.world
         self._account_names: dict[str, int] | None = None
@@ -1073,7 +949,7 @@ class Writes:
     def post_account_contacts(self, req: Request) -> Result:
         data = wrapper(self.a, req, "accountContact")
         require(data, "account", "contact")
-        acc = self.existing(data["account"], "accounts", "Account")
+        acc = self.existing(data["account"], "accounts", "AccountState")
         c = self.existing(data["contact"], "contacts", "Contact")
         j, created = self.link_account(acc, c, sid(data.get("jobTitle")), time.time())
         if not created:
@@ -1265,7 +1141,7 @@ class Writes:
         if "account" in data:
             a = as_int(data["account"]) if data["account"] not in (None, "") else None
             if a is not None and not self.t("accounts").exists(a):
-                raise err("Account not found", "invalid", "/data/attributes/account")
+                raise err("AccountState not found", "invalid", "/data/attributes/account")
             rec["account"] = rec["customerAccount"] = None if a is None else str(a)
         if "owner" in data:
             o = as_int(data["owner"])
@@ -1737,7 +1613,7 @@ class Writes:
             if name == "accountContacts":
                 # AccountUpdateAssociationRequest: account and contact are required
                 require(data, "account", "contact")
-                self.existing(data["account"], "accounts", "Account")
+                self.existing(data["account"], "accounts", "AccountState")
                 self.existing(data["contact"], "contacts", "Contact")
             if name == "ecomCustomers":
                 if "email" in data and not EMAIL_RE.match(sid(data["email"])):
@@ -1772,7 +1648,7 @@ class Writes:
         return fn
 
 
-def register(acct: Account) -> None:
+def register(acct: AccountState) -> None:
     """Add the write routes to the account's router."""
     w = Writes(acct)
     acct.writes = w
@@ -1809,10 +1685,6 @@ def register(acct: Account) -> None:
     r.add("POST", "/ecomOrders", w.post_ecom_orders)
     r.add("PUT", "/ecomOrders/{id}", w.put_ecom_order)
     r.add("POST", "/customObjects/records/{schemaId}", w.post_record)
-    from . import bulk_import
-
-    bulk_import.register(acct)
-    capture_api.register(acct)
     for name in (
         "ecomCustomers",
         "tags",
