@@ -7,8 +7,6 @@ contactConversions, ecomOrderActivities) render lazily like the core tables.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from . import names
 from .store import Record, Table, owned_table
 from .util import (
@@ -20,9 +18,7 @@ from .util import (
     h1,
     salt_of,
 )
-
-if TYPE_CHECKING:
-    from .data import World
+from .world import World
 
 
 def build(w: World) -> None:
@@ -37,7 +33,7 @@ def build(w: World) -> None:
     def ts(name: str, i: int) -> int:
         return base + h1(seed, salt_of(name), i) % (50 * DAY_S)
 
-    w._eager(
+    w.eager(
         "templates",
         [
             {
@@ -142,9 +138,9 @@ def build(w: World) -> None:
                 "id": str(c),
             }
         )
-    w._eager("links", links)
-    w._eager("campaignLists", clists)
-    w._eager("campaignMessages", cmsgs)
+    w.eager("links", links)
+    w.eager("campaignLists", clists)
+    w.eager("campaignMessages", cmsgs)
 
     blocks, goals = [], []
     for a in range(1, nauto + 1):
@@ -179,8 +175,8 @@ def build(w: World) -> None:
                         "id": str(len(goals) + 1),
                     }
                 )
-    w._eager("automationBlocks", blocks)
-    w._eager("goals", goals)
+    w.eager("automationBlocks", blocks)
+    w.eager("goals", goals)
     dgu = []
     for g in range(1, len(T["dealGroups"]) + 1):
         for u in range(1, nusers + 1):
@@ -194,8 +190,8 @@ def build(w: World) -> None:
                         "id": str(len(dgu) + 1),
                     }
                 )
-    w._eager("dealGroupUsers", dgu)
-    w._eager(
+    w.eager("dealGroupUsers", dgu)
+    w.eager(
         "configs",
         [
             {
@@ -224,7 +220,7 @@ def build(w: World) -> None:
             )
         ],
     )
-    w._eager(
+    w.eager(
         "personalizations",
         [
             {
@@ -247,7 +243,7 @@ def build(w: World) -> None:
             )
         ],
     )
-    w._eager(
+    w.eager(
         "conversions",
         [
             {
@@ -263,7 +259,7 @@ def build(w: World) -> None:
             )
         ],
     )
-    w._eager(
+    w.eager(
         "conversionTriggers",
         [
             {
@@ -276,7 +272,7 @@ def build(w: World) -> None:
             for i, typ in enumerate(("event", "page_visit", "form_submit"), 1)
         ],
     )
-    w._eager(
+    w.eager(
         "siteMessages",
         [
             {
@@ -292,7 +288,7 @@ def build(w: World) -> None:
             for i, nm in enumerate(("Welcome back banner", "Cart reminder"), 1)
         ],
     )
-    w._eager(
+    w.eager(
         "sms",
         [
             {
@@ -352,7 +348,7 @@ def _contact_scaled(w: World) -> None:
 
     T["contactData"] = Table("contactData", gen_cd, n, fast={"contact": lambda i: str(i)})
 
-    bl_own, _ = w._fanout("bounceLogs", n, (1,) + (0,) * 39)
+    bl_own, _ = w.fanout("bounceLogs", n, (1,) + (0,) * 39)
     ncamp = len(T["campaigns"])
 
     def gen_bl(i: int) -> Record:
@@ -382,7 +378,7 @@ def _contact_scaled(w: World) -> None:
 
     T["bounceLogs"] = owned_table("bounceLogs", gen_bl, bl_own, "contact")
 
-    ce_own, _ = w._fanout("contactEmails", n, (1, 0, 0, 0, 0))
+    ce_own, _ = w.fanout("contactEmails", n, (1, 0, 0, 0, 0))
 
     def gen_ce(i: int) -> Record:
         o, hh, t = w.contact_event("contactEmails", ce_own, i)
@@ -403,7 +399,7 @@ def _contact_scaled(w: World) -> None:
 
     T["contactEmails"] = owned_table("contactEmails", gen_ce, ce_own, "contact")
 
-    cc_own, _ = w._fanout("contactConversions", n, (1,) + (0,) * 49)
+    cc_own, _ = w.fanout("contactConversions", n, (1,) + (0,) * 49)
     nconv = len(T["conversions"])
 
     def gen_cc(i: int) -> Record:
@@ -422,7 +418,7 @@ def _contact_scaled(w: World) -> None:
     T["contactConversions"] = owned_table("contactConversions", gen_cc, cc_own, "contact")
 
     norders = len(T["ecomOrders"])
-    oa_own, _ = w._fanout("ecomOrderActivities", norders, (0, 1))
+    oa_own, _ = w.fanout("ecomOrderActivities", norders, (0, 1))
 
     def gen_oa(i: int) -> Record:
         o = oa_own[i - 1]

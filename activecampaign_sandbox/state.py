@@ -12,7 +12,7 @@ import threading
 import traceback
 from typing import Any
 
-from .data import WEBHOOK_EVENTS, World
+from .data import WEBHOOK_EVENTS, build_world
 from .protocol import ApiError, Params, Request, Result, Router, json_body, template_guess
 from .resources import SPECS
 from .store import QueryCache, Table
@@ -30,7 +30,7 @@ class AccountState:
     ) -> None:
         self.import_delay_s = import_delay_s
         self.import_false_window_s = import_false_window_s
-        self.world = World(seed, contacts)
+        self.world = build_world(seed, contacts)
         self.lock = threading.RLock()
         self.version = 0
         self.cache = QueryCache()
