@@ -12,6 +12,7 @@ from typing import Any
 from . import bulk_import, capture, capture_api, query, writes
 from .data import WEBHOOK_EVENTS
 from .mutate import mutate_records
+from .options import SandboxOptions
 from .protocol import ApiError, Params, Request, Result, not_found, not_found_detail, parse_int
 from .resources import CHILDREN, EMPTY_CHILDREN, NOTE_PARENTS, SPECS
 from .state import AccountState
@@ -28,6 +29,18 @@ class Account(AccountState):
         writes.register(self)
         bulk_import.register(self)
         capture_api.register(self)
+
+    @classmethod
+    def from_options(cls, opts: SandboxOptions) -> Account:
+        """The account a sandbox with these options serves."""
+        acct = cls(
+            opts.seed,
+            opts.contacts,
+            import_delay_s=opts.import_delay_s,
+            import_false_window_s=opts.import_false_window_s,
+        )
+        capture.configure(acct, opts.capture_settings())
+        return acct
 
     def mutate(
         self, name: str, fraction: float | None = None, ids: list[Any] | None = None

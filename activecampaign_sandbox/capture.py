@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .options import FILTER_TIME_READINGS
 from .state import AccountState
 from .util import fmt_naive, fmt_naive_utc, fmt_offset, h1, now_like
 
@@ -336,7 +337,6 @@ def _change_field_value(acct: AccountState, c: int, fv: list[int], now: float) -
 
 
 # -- settings and the control API ------------------------------------------------------------
-FILTER_TIME_READINGS = ("offset", "account_wall_time")
 CONFIG_KEYS = ("filter_time_reading", "list_includes", "link_writes_bump_contact_udate")
 
 

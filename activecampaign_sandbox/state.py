@@ -13,9 +13,12 @@ import traceback
 from typing import Any
 
 from .data import WEBHOOK_EVENTS, build_world
+from .options import SandboxOptions
 from .protocol import ApiError, Params, Request, Result, Router, json_body, template_guess
 from .resources import SPECS
 from .store import QueryCache, Table
+
+DEFAULTS = SandboxOptions()
 
 
 class AccountState:
@@ -23,10 +26,10 @@ class AccountState:
 
     def __init__(
         self,
-        seed: int = 1,
-        contacts: int = 200,
-        import_delay_s: float = 0.2,
-        import_false_window_s: float = 0.5,
+        seed: int = DEFAULTS.seed,
+        contacts: int = DEFAULTS.contacts,
+        import_delay_s: float = DEFAULTS.import_delay_s,
+        import_false_window_s: float = DEFAULTS.import_false_window_s,
     ) -> None:
         self.import_delay_s = import_delay_s
         self.import_false_window_s = import_false_window_s
@@ -47,10 +50,10 @@ class AccountState:
         self.list_includes: tuple[str, ...] = ()
         #: Whether a write to a contact's links (tags, lists, field values, account and
         #: automation links) also stamps the contact's udate. Undocumented either way.
-        self.link_writes_bump_contact_udate = False
+        self.link_writes_bump_contact_udate = DEFAULTS.link_writes_bump_contact_udate
         #: How date filter values are read: "offset" honours the value's offset;
         #: "account_wall_time" drops it and reads the wall time in the account's zone.
-        self.filter_time_reading = "offset"
+        self.filter_time_reading = DEFAULTS.filter_time_reading
 
     # -- plumbing ------------------------------------------------------------------------------
     def bump(self) -> None:
