@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from . import capture
-from .protocol import parse_int
+from .protocol import as_int, not_found, not_found_404, parse_int
 from .state import AccountState
 from .store import Record, Table
 from .util import fmt_naive_utc, fmt_offset, fmt_utc_z, now_like
@@ -112,3 +112,40 @@ def mutate_records(
         capture.links_mutated(acct, name, chosen)
         acct.bump()
         return chosen
+
+
+class WriteBase:
+    """What every domain's write handlers share: the account, its tables, the row a path names.
+
+    The handlers of one account are one object (api.Writes, composed of each domain's
+    handlers) so that a write of one domain can use another's, as the service's do.
+    """
+
+    def __init__(self, acct: AccountState) -> None:
+        self.a = acct
+        self.w = acct.world
+        self._account_names: dict[str, int] | None = None
+        self._tag_index: tuple[int, dict[tuple[str, str], int]] | None = None
+        self._ext: dict[str, dict[tuple[str, str], int]] = {}
+        self._record_ext: dict[str, dict[str, int]] = {}
+
+    def t(self, name: str) -> Table:
+        return self.w.tables[name]
+
+    def _stored(self, table: str, rid: str, singular: str) -> tuple[Table, int]:
+        """The table and id of the row a PUT or DELETE path names; the API's 404 if none."""
+        t = self.t(table)
+        i = as_int(rid)
+        if i is None or not t.exists(i):
+            raise not_found(singular, rid)
+        return t, i
+
+    def existing(self, ref: Any, table: str, what: str) -> int:
+        """The id of a row a write refers to; a 404 naming `what` when there is none."""
+        i = as_int(ref)
+        if i is None or not self.t(table).exists(i):
+            raise not_found_404(what)
+        return i
+
+    def render(self, name: str, i: int) -> dict[str, Any]:
+        return self.a.render(name, i) or {}

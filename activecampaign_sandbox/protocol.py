@@ -185,3 +185,23 @@ def json_body(req: Request) -> Any:
             400,
             {"errors": [{"title": "Malformed JSON", "detail": str(e), "code": "malformed_json"}]},
         ) from None
+
+
+def wrapper(req: Request, key: str) -> dict[str, Any]:
+    body = json_body(req)
+    obj = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(obj, dict):
+        raise ApiError(
+            400,
+            {
+                "errors": [
+                    {
+                        "title": f"The request body must contain a '{key}' object",
+                        "detail": "",
+                        "code": "invalid",
+                        "source": {"pointer": f"/data/{key}"},
+                    }
+                ]
+            },
+        )
+    return obj

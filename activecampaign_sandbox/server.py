@@ -22,8 +22,8 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import capture, capture_api
-from .api import Account, Result
-from .protocol import Params
+from .api import Account
+from .protocol import Params, Result
 from .util import h1
 
 AUTH_FAIL_BODY = {"message": "No Result found for Subscriber with id 0"}

@@ -1,0 +1,248 @@
+"""The account's catalogues a contact refers to: tags, lists, custom fields and their options.
+
+They are small, written rarely and read by every contact write (a field value must name an
+existing field of a known type; a tag is found by name and type), so the field types and the
+find-or-create of tags live here for contacts.py to use.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from . import query
+from .mutate import WriteBase
+from .protocol import (
+    ApiError,
+    Request,
+    Result,
+    as_int,
+    err,
+    missing,
+    sid,
+    wrapper,
+)
+from .resources import SPECS
+from .state import AccountState
+from .util import (
+    fmt_naive,
+    fmt_offset,
+    list_row,
+)
+
+FIELD_TYPES = {
+    "text",
+    "textarea",
+    "date",
+    "datetime",
+    "dropdown",
+    "multiselect",
+    "radio",
+    "checkbox",
+    "hidden",
+    "listbox",
+}
+
+
+class CatalogReads(AccountState):
+    """The catalog read endpoints."""
+
+    def list_fields(self, req: Request) -> Result:
+        t = self.table("fields")
+        ids, total, _, _ = query.run(self, "fields", t, SPECS["fields"], req.params)
+        body = self.list_response("fields", ids, total)
+        fo = self.table("fieldOptions")
+        fr = self.table("fieldRels")
+        wanted = {str(i) for i in ids}
+        body = {
+            "fieldOptions": [
+                self.render("fieldOptions", j)
+                for j in fo.ids
+                if str(fo.value(j, "field")) in wanted
+            ],
+            "fieldRels": [
+                self.render("fieldRels", j) for j in fr.ids if str(fr.value(j, "field")) in wanted
+            ],
+            **body,
+        }
+        return Result(200, body)
+
+
+class CatalogWrites(WriteBase):
+    """The catalog write endpoints."""
+
+    def find_tag(self, name: str, tag_type: str = "contact") -> int | None:
+        """Tag id by (type, case-insensitive name); the index is rebuilt when tags change."""
+        t = self.t("tags")
+        if self._tag_index is None or self._tag_index[0] != t.version:
+            idx: dict[tuple[str, str], int] = {}
+            for i in t.ids:
+                rec = t.get(i)
+                if rec is not None:
+                    key = (str(rec.get("tagType", "contact")), str(rec.get("tag", "")).lower())
+                    idx.setdefault(key, i)
+            self._tag_index = (t.version, idx)
+        return self._tag_index[1].get((tag_type, name.strip().lower()))
+
+    def create_tag(self, name: str, tag_type: str, description: str, now: float) -> int:
+        return self.t("tags").insert(
+            {
+                "tagType": tag_type,
+                "tag": name,
+                "description": description,
+                "cdate": fmt_offset(now),
+                "subscriber_count": "0",
+                "created_timestamp": fmt_naive(now),
+                "updated_timestamp": fmt_naive(now),
+                "created_by": None,
+                "updated_by": None,
+                "deleted": "0",
+            }
+        )
+
+    def post_tags(self, req: Request) -> Result:
+        data = wrapper(req, "tag")
+        name = sid(data.get("tag"))
+        if not name:
+            raise missing("tag")
+        if "," in name:
+            raise err("Tag names cannot contain commas", "invalid", "/data/attributes/tag")
+        tag_type = sid(data.get("tagType")) or "contact"
+        if tag_type not in ("contact", "template"):
+            raise err("Invalid tag type", "invalid", "/data/attributes/tagType")
+        if self.find_tag(name, tag_type) is not None:
+            raise ApiError(
+                422,
+                {
+                    "message": "Could not process request",
+                    "error": f"Duplicate entry '{tag_type}-{name}' for key 'typetag'",
+                },
+            )
+        i = self.create_tag(name, tag_type, sid(data.get("description")), time.time())
+        return Result(201, {"tag": self.render("tags", i)})
+
+    def post_lists(self, req: Request) -> Result:
+        data = wrapper(req, "list")
+        name = sid(data.get("name"))
+        if not name:
+            raise missing("name")
+        now = time.time()
+        rec = list_row(
+            name,
+            sid(data.get("stringid")) or re.sub(r"[^a-z0-9]+", "-", name.lower()),
+            fmt_offset(now),
+            userid=sid(data.get("user")) or "1",
+            send_last_broadcast=sid(data.get("send_last_broadcast")) or "0",
+            carboncopy=data.get("carboncopy") or None,
+            subscription_notify=data.get("subscription_notify") or None,
+            unsubscription_notify=data.get("unsubscription_notify") or None,
+            sender_url=sid(data.get("sender_url")),
+            sender_reminder=sid(data.get("sender_reminder")),
+            udate=fmt_offset(now),
+            user=sid(data.get("user")) or "1",
+        )
+        i = self.t("lists").insert(rec)
+        return Result(200, {"list": self.render("lists", i)})
+
+    def post_fields(self, req: Request) -> Result:
+        data = wrapper(req, "field")
+        title = sid(data.get("title"))
+        if not title:
+            raise missing("title")
+        typ = sid(data.get("type")) or "text"
+        if typ not in FIELD_TYPES:
+            raise err("Invalid field type", "invalid", "/data/attributes/type")
+        t = self.t("fields")
+        for i in t.ids:
+            if str(t.value(i, "title")).lower() == title.lower():
+                raise err(
+                    "Duplicate field title",
+                    "duplicate",
+                    "/data/attributes/title",
+                    f"A field titled '{title}' already exists",
+                )
+        now = time.time()
+        perstag = sid(data.get("perstag")) or re.sub(r"[^A-Z0-9]+", "_", title.upper())
+        i = t.insert(
+            {
+                "title": title,
+                "descript": sid(data.get("descript")),
+                "type": typ,
+                "isrequired": sid(data.get("isrequired")) or "0",
+                "perstag": perstag,
+                "defval": sid(data.get("defval")),
+                "show_in_list": "0",
+                "rows": "0",
+                "cols": "0",
+                "visible": sid(data.get("visible")) or "1",
+                "service": "",
+                "ordernum": sid(data.get("ordernum")) or str(len(t.ids) + 1),
+                "cdate": fmt_offset(now),
+                "udate": fmt_offset(now),
+                "created_timestamp": fmt_naive(now),
+                "updated_timestamp": fmt_naive(now),
+                "created_by": None,
+                "updated_by": None,
+                "options": [],
+                "relations": [],
+            }
+        )
+        return Result(201, {"field": self.render("fields", i)})
+
+    def post_field_options(self, req: Request) -> Result:
+        body = self.a.json_body(req)
+        opts = body.get("fieldOptions") if isinstance(body, dict) else None
+        if not isinstance(opts, list) or not opts:
+            raise missing("fieldOptions")
+        now = time.time()
+        ft, fo = self.t("fields"), self.t("fieldOptions")
+        out = []
+        for o in opts:
+            f = as_int(o.get("field")) if isinstance(o, dict) else None
+            if f is None or not ft.exists(f):
+                raise err("Field not found", "field_invalid", "/data/attributes/field")
+        for o in opts:
+            f = int(sid(o["field"]))
+            j = fo.insert(
+                {
+                    "field": str(f),
+                    "orderid": sid(o.get("orderid")) or "0",
+                    "value": sid(o.get("value")),
+                    "label": sid(o.get("label")),
+                    "isdefault": "1" if o.get("isdefault") in (True, 1, "1") else "0",
+                    "cdate": fmt_offset(now),
+                    "udate": fmt_offset(now),
+                }
+            )
+            frec = ft.materialize(f) or {}
+            frec["options"] = [*frec.get("options", []), str(j)]
+            out.append(j)
+        ft.touch()
+        return Result(201, {"fieldOptions": [self.render("fieldOptions", j) for j in out]})
+
+    def post_field_rels(self, req: Request) -> Result:
+        data = wrapper(req, "fieldRel")
+        f = as_int(data.get("field"))
+        if f is None or not self.t("fields").exists(f):
+            raise err("Field not found", "field_invalid", "/data/attributes/field")
+        relid = sid(data.get("relid")) or "0"
+        if relid != "0" and not self.t("lists").exists(int(relid) if relid.isdigit() else -1):
+            raise err("List not found", "invalid", "/data/attributes/relid")
+        now = time.time()
+        j = self.t("fieldRels").insert(
+            {"field": str(f), "relid": relid, "dorder": "0", "cdate": fmt_offset(now)}
+        )
+        frec = self.t("fields").materialize(f) or {}
+        frec["relations"] = [*frec.get("relations", []), str(j)]
+        return Result(201, {"fieldRel": self.render("fieldRels", j)})
+
+
+def register(acct: CatalogReads, w: CatalogWrites) -> None:
+    """Add this domain's routes to the account's router (reads and writes)."""
+    r = acct.router
+    r.add("GET", "/fields", acct.list_fields)
+    r.add("POST", "/tags", w.post_tags)
+    r.add("POST", "/lists", w.post_lists)
+    r.add("POST", "/fields", w.post_fields)
+    r.add("POST", "/fieldOption/bulk", w.post_field_options)
+    r.add("POST", "/fieldRels", w.post_field_rels)

@@ -1,0 +1,583 @@
+"""Contacts and their links: the contact endpoints, tags on contacts, list memberships and
+field values.
+
+A contact is never written alone in ActiveCampaign: a sync can create field values, a tag link
+stamps the contact, a list status carries its own dates. Those rules sit beside the contact
+reads (the filters, include= sideloads and page_input of GET /contacts) so the contract of a
+contact can be read in one place. The catalogues the links point at (tags, lists, fields)
+are catalog.py's.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from . import capture, query
+from .mutate import WriteBase
+from .protocol import (
+    DATE_RE,
+    EMAIL_RE,
+    Request,
+    Result,
+    as_int,
+    err,
+    not_found,
+    parse_int,
+    require,
+    sid,
+    wrapper,
+)
+from .resources import SPECS
+from .state import AccountState
+from .store import Record
+from .util import (
+    ZERO_DATE,
+    ZERO_DATETIME,
+    fmt_naive,
+    fmt_naive_utc,
+    fmt_offset,
+    parse_ts,
+)
+
+
+class ContactReads(AccountState):
+    """The contacts read endpoints."""
+
+    def list_contacts(self, req: Request) -> Result:
+        p = req.params
+        t = self.table("contacts")
+        w = self.world
+        extra: list[query.Pred] = []
+        candidates = None
+        email = p.get("email")
+        if email is not None and email != "":
+            hit = w.email_index.get(email.strip().lower())
+            candidates = [hit] if hit is not None and t.exists(hit) else []
+        ids_vals = p.multi.get("ids[]", []) + p.multi.get("ids", [])
+        if ids_vals:
+            want = {x for v in ids_vals for s in v.split(",") if (x := parse_int(s)) is not None}
+            extra.append(lambda i: i in want)
+        like = p.get("email_like")
+        if like:
+            extra.append(query.like_pred(t, "email", like))
+        search = p.get("search")
+        if search:
+            s = search.lower()
+
+            def match(i: int) -> bool:
+                rec = t.get(i) or {}
+                return any(
+                    s in str(rec.get(k) or "").lower()
+                    for k in ("email", "firstName", "lastName", "phone")
+                )
+
+            extra.append(match)
+        exclude = parse_int(p.get("exclude") or "")
+        if exclude is not None:
+            extra.append(lambda i: i != exclude)
+        status = parse_int(p.get("status") or "")
+        by_member: dict[str, int | None] = {}
+        for param, tname, fld in (
+            ("listid", "contactLists", "list"),
+            ("tagid", "contactTags", "tag"),
+            ("seriesid", "contactAutomations", "seriesid"),
+        ):
+            want_id = by_member[param] = parse_int(p.get(param) or "")
+            if want_id is None or want_id <= 0:
+                continue
+            ct = self.table(tname)
+            members = {
+                int(ct.value(j, "contact"))
+                for j in ct.ids
+                if str(ct.value(j, fld)) == str(want_id)
+                and (
+                    param != "listid"
+                    or status is None
+                    or status < 0
+                    or str(ct.value(j, "status")) == str(status)
+                )
+            }
+            extra.append(members.__contains__)
+        ids, total, limit, offset = query.run(
+            self,
+            "contacts",
+            t,
+            SPECS["contacts"],
+            p,
+            extra,
+            candidates,
+            order_fields=frozenset(
+                {"id", "cdate", "email", "first_name", "last_name", "name", "score"}
+            ),
+            id_filters=True,
+        )
+        body = self.list_response("contacts", ids, total)
+        meta = body.pop("meta")
+        body = {"scoreValues": [], **body}
+        names = capture.requested_includes(self, p.get("include"))
+        body.update(capture.include_body(self, names, ids))
+        body["meta"] = meta
+        body["meta"]["page_input"] = {
+            "segmentid": None,
+            "formid": 0,
+            "listid": by_member["listid"] or 0,
+            "tagid": by_member["tagid"] or 0,
+            "limit": limit,
+            "offset": offset,
+            "search": search,
+            "sort": None,
+            "seriesid": by_member["seriesid"] or 0,
+            "waitid": 0,
+            "status": -1 if status is None else status,
+            "forceQuery": 0,
+            "cacheid": "",
+        }
+        return Result(200, body)
+
+    def get_contact(self, req: Request, rid: str) -> Result:
+        i = parse_int(rid)
+        rec = self.render("contacts", i) if i is not None else None
+        if rec is None or i is None:
+            raise not_found("contact", rid)
+        body: dict[str, Any] = {}
+        for key, tname, fld in (
+            ("contactAutomations", "contactAutomations", "contact"),
+            ("contactLists", "contactLists", "contact"),
+            ("contactTags", "contactTags", "contact"),
+            ("deals", "deals", "contact"),
+            ("fieldValues", "fieldValues", "contact"),
+        ):
+            t = self.table(tname)
+            body[key] = [self.render(tname, c) for c in t.children(fld, i)]
+        body["geoAddresses"] = []
+        body["geoIps"] = []
+        body["contact"] = rec
+        return Result(200, body)
+
+    def empty_child(self, key: str) -> Callable[..., Result]:
+        def fn(req: Request, pid: str) -> Result:
+            i = parse_int(pid)
+            if i is None or not self.table("contacts").exists(i):
+                raise not_found("contact", pid)
+            return Result(200, {key: []})
+
+        return fn
+
+
+class ContactWrites(WriteBase):
+    """The contacts write endpoints."""
+
+    def _contact_id_by_email(self, email: str) -> int | None:
+        i = self.w.email_index.get(email.strip().lower())
+        if i is not None and self.t("contacts").exists(i):
+            return i
+        return None
+
+    def _new_contact(self, email: str, now: float) -> Record:
+        return {
+            "cdate": fmt_offset(now),
+            "email": email,
+            "phone": "",
+            "firstName": "",
+            "lastName": "",
+            "orgid": "0",
+            "orgname": "",
+            "segmentio_id": "",
+            "bounced_hard": "0",
+            "bounced_soft": "0",
+            "bounced_date": ZERO_DATE,
+            "ip": "0",
+            "ua": "",
+            "hash": uuid.uuid4().hex,
+            "socialdata_lastcheck": ZERO_DATETIME,
+            "email_local": "",
+            "email_domain": "",
+            "sentcnt": "0",
+            "rating_tstamp": ZERO_DATE,
+            "gravatar": "0",
+            "deleted": "0",
+            "anonymized": "0",
+            "adate": None,
+            "udate": fmt_offset(now),
+            "edate": ZERO_DATETIME,
+            "deleted_at": None,
+            "created_utc_timestamp": fmt_naive_utc(now),
+            "updated_utc_timestamp": fmt_naive_utc(now),
+            "created_timestamp": fmt_naive(now),
+            "updated_timestamp": fmt_naive(now),
+            "created_by": None,
+            "updated_by": None,
+            "email_empty": False,
+            "mpp_tracking": "0",
+            "scoreValues": [],
+            "accountContacts": [],
+            "organization": None,
+        }
+
+    def _check_field_values(
+        self,
+        fvs: Any,
+        pointer: str = "/data/attributes/fieldValues",
+    ) -> list[tuple[int, str]]:
+        if fvs is None:
+            return []
+        if not isinstance(fvs, list):
+            raise err("Invalid field values", "field_invalid", pointer)
+        out = []
+        for fv in fvs:
+            if not isinstance(fv, dict):
+                raise err("Invalid field value", "field_invalid", pointer)
+            f = as_int(fv.get("field"))
+            if f is None or not self.t("fields").exists(f):
+                raise err(
+                    "Field not found",
+                    "field_invalid",
+                    pointer,
+                    f"No field with id {sid(fv.get('field'))}",
+                )
+            value = "" if fv.get("value") is None else str(fv.get("value"))
+            self._validate_value(f, value, pointer)
+            out.append((f, value))
+        return out
+
+    def _validate_value(self, f: int, value: str, pointer: str) -> None:
+        field = self.t("fields").get(f) or {}
+        typ = field.get("type")
+        if value == "":
+            return
+        if typ == "date" and not DATE_RE.match(value):
+            raise err(
+                "Invalid date value", "field_invalid", pointer, f"Field {f} expects YYYY-MM-DD"
+            )
+        if typ == "datetime" and parse_ts(value) is None:
+            raise err(
+                "Invalid datetime value",
+                "field_invalid",
+                pointer,
+                f"Field {f} expects an ISO 8601 datetime",
+            )
+        opts = field.get("options") or []
+        if opts and typ in ("dropdown", "radio", "checkbox", "multiselect", "listbox"):
+            fo = self.t("fieldOptions")
+            allowed = {str(fo.value(int(o), "value")) for o in opts if fo.exists(int(o))}
+            vals = [v for v in value.split("||") if v] if "||" in value else [value]
+            bad = [v for v in vals if v not in allowed]
+            if bad:
+                raise err(
+                    "Invalid option value",
+                    "field_invalid",
+                    pointer,
+                    f"'{bad[0]}' is not an option of field {f}",
+                )
+
+    def set_field_value(
+        self,
+        contact: int,
+        field: int,
+        value: str,
+        now: float,
+    ) -> tuple[int, bool]:
+        """Upsert the one value of (contact, field); returns (id, created)."""
+        t = self.t("fieldValues")
+        j = t.child_where("contact", contact, "field", field)
+        if j is not None:
+            rec = t.materialize(j)
+            if rec is not None:
+                if rec.get("value") != value:
+                    rec["value"] = value
+                    rec["udate"] = fmt_offset(now)
+                    capture.link_written(self.a, contact, now)
+                t.touch()
+            return j, False
+        j = t.insert(
+            {
+                "contact": str(contact),
+                "field": str(field),
+                "value": value,
+                "cdate": fmt_offset(now),
+                "udate": fmt_offset(now),
+                "created_by": "0",
+                "updated_by": "0",
+                "owner": str(contact),
+            }
+        )
+        capture.link_written(self.a, contact, now)
+        return j, True
+
+    def _apply_contact(self, rec: Record, data: dict[str, Any], now: float) -> bool:
+        changed = False
+        for src, dst in (
+            ("firstName", "firstName"),
+            ("lastName", "lastName"),
+            ("phone", "phone"),
+            ("first_name", "firstName"),
+            ("last_name", "lastName"),
+        ):
+            if src in data:
+                v = "" if data[src] is None else str(data[src])
+                if rec.get(dst) != v:
+                    rec[dst] = v
+                    changed = True
+        if "orgid" in data:
+            rec["orgid"] = sid(data["orgid"])
+        return changed
+
+    def _stamp_contact(self, rec: Record, now: float) -> None:
+        rec["udate"] = fmt_offset(now)
+        rec["updated_timestamp"] = fmt_naive(now)
+        rec["updated_utc_timestamp"] = fmt_naive_utc(now)
+
+    def upsert_contact(
+        self,
+        data: dict[str, Any],
+        now: float,
+        create_only: bool = False,
+    ) -> tuple[int, bool, list[int]]:
+        email = sid(data.get("email"))
+        if not email:
+            raise err("Email address is required", "field_missing", "/data/attributes/email")
+        if not EMAIL_RE.match(email):
+            raise err(
+                "Email address is invalid",
+                "email_invalid",
+                "/data/attributes/email",
+                f"'{email}' is not a valid email address",
+            )
+        fvs = self._check_field_values(data.get("fieldValues"))
+        t = self.t("contacts")
+        existing = self._contact_id_by_email(email)
+        if existing is not None and create_only:
+            raise err(
+                "Email address already exists in the system", "duplicate", "/data/attributes/email"
+            )
+        if existing is None:
+            rec = self._new_contact(email, now)
+            self._apply_contact(rec, data, now)
+            i = t.insert(rec)
+            self.w.email_index[email.lower()] = i
+            created = True
+        else:
+            i = existing
+            rec = t.materialize(i) or {}
+            if self._apply_contact(rec, data, now):
+                # a contact write only when the contact's own keys change; field values
+                # sent alongside are link writes (capture.link_written decides)
+                self._stamp_contact(rec, now)
+            t.touch()
+            created = False
+        fv_ids = [self.set_field_value(i, f, v, now)[0] for f, v in fvs]
+        return i, created, fv_ids
+
+    def contact_response(self, i: int, fv_ids: list[int]) -> dict[str, Any]:
+        return {
+            "fieldValues": [self.render("fieldValues", j) for j in fv_ids],
+            "contact": self.render("contacts", i),
+        }
+
+    def post_contacts(self, req: Request) -> Result:
+        data = wrapper(req, "contact")
+        i, _, fv = self.upsert_contact(data, time.time(), create_only=True)
+        return Result(201, self.contact_response(i, fv))
+
+    def post_contact_sync(self, req: Request) -> Result:
+        data = wrapper(req, "contact")
+        i, created, fv = self.upsert_contact(data, time.time())
+        return Result(201 if created else 200, self.contact_response(i, fv))
+
+    def put_contact(self, req: Request, rid: str) -> Result:
+        data = wrapper(req, "contact")
+        t, i = self._stored("contacts", rid, "contact")
+        now = time.time()
+        fvs = self._check_field_values(data.get("fieldValues"))
+        rec = t.materialize(i) or {}
+        if "email" in data:
+            email = sid(data.get("email"))
+            if not EMAIL_RE.match(email):
+                raise err("Email address is invalid", "email_invalid", "/data/attributes/email")
+            other = self._contact_id_by_email(email)
+            if other is not None and other != i:
+                raise err(
+                    "Email address already exists in the system",
+                    "duplicate",
+                    "/data/attributes/email",
+                )
+            self.w.email_index.pop(str(rec.get("email", "")).lower(), None)
+            rec["email"] = email
+            self.w.email_index[email.lower()] = i
+        self._apply_contact(rec, data, now)
+        self._stamp_contact(rec, now)
+        t.touch()
+        fv = [self.set_field_value(i, f, v, now)[0] for f, v in fvs]
+        return Result(200, self.contact_response(i, fv))
+
+    def delete_contact(self, req: Request, rid: str) -> Result:
+        _, i = self._stored("contacts", rid, "contact")
+        capture.delete_cascade(self.a, "contacts", i)
+        return Result(200, {})
+
+    def link_tag(self, contact: int, tag: int, now: float) -> tuple[int, bool]:
+        t = self.t("contactTags")
+        j = t.child_where("contact", contact, "tag", tag)
+        if j is not None:
+            return j, False
+        j = t.insert(
+            {
+                "contact": str(contact),
+                "tag": str(tag),
+                "cdate": fmt_offset(now),
+                "created_timestamp": fmt_naive(now),
+                "updated_timestamp": fmt_naive(now),
+                "created_by": None,
+                "updated_by": None,
+            }
+        )
+        capture.link_written(self.a, contact, now)
+        return j, True
+
+    def post_contact_tags(self, req: Request) -> Result:
+        data = wrapper(req, "contactTag")
+        require(data, "contact", "tag")
+        c = self.existing(data["contact"], "contacts", "Contact")
+        tg = self.existing(data["tag"], "tags", "Tag")
+        j, _ = self.link_tag(c, tg, time.time())
+        return Result(201, {"contactTag": self.render("contactTags", j)})
+
+    def delete_contact_tag(self, req: Request, rid: str) -> Result:
+        i = as_int(rid)
+        if i is None or not self.t("contactTags").exists(i):
+            raise not_found("contactTag", rid)
+        capture.delete_cascade(self.a, "contactTags", i)
+        return Result(200, {})
+
+    def set_list_status(
+        self,
+        contact: int,
+        lst: int,
+        status: str,
+        now: float,
+        sourceid: str = "0",
+        force: bool = False,
+    ) -> tuple[int, bool]:
+        """Subscribe (1) or unsubscribe (2); an unsubscribed contact is only re-subscribed
+        when forced (sourceid 4), as the service does."""
+        t = self.t("contactLists")
+        crec = self.t("contacts").get(contact) or {}
+        j = t.child_where("contact", contact, "list", lst)
+        if j is not None:
+            rec = t.materialize(j) or {}
+            cur = str(rec.get("status"))
+            if cur == status or (cur == "2" and status == "1" and not force):
+                return j, False
+            rec["status"] = status
+            # udate is the unsubscribe date: set on leaving, cleared on re-subscribing
+            rec["udate"] = fmt_offset(now) if status == "2" else None
+            rec["updated_timestamp"] = fmt_offset(now)
+            if status == "1":
+                rec["sdate"] = fmt_offset(now)
+                rec["unsubreason"] = None
+            rec["sourceid"] = sourceid
+            t.touch()
+            capture.link_written(self.a, contact, now)
+            return j, False
+        j = t.insert(
+            {
+                "contact": str(contact),
+                "list": str(lst),
+                "form": None,
+                "seriesid": "0",
+                "sdate": fmt_offset(now),
+                "udate": fmt_offset(now) if status == "2" else None,
+                "status": status,
+                "responder": "1",
+                "sync": "0",
+                "unsubreason": None,
+                "campaign": None,
+                "message": None,
+                "first_name": crec.get("firstName", ""),
+                "last_name": crec.get("lastName", ""),
+                "ip4Sub": "0",
+                "sourceid": sourceid,
+                "autosyncLog": None,
+                "ip4_last": "0",
+                "ip4Unsub": "0",
+                "unsubscribeAutomation": None,
+                "automation": None,
+                "created_timestamp": fmt_offset(now),
+                "updated_timestamp": fmt_offset(now),
+            }
+        )
+        capture.link_written(self.a, contact, now)
+        return j, True
+
+    def post_contact_lists(self, req: Request) -> Result:
+        data = wrapper(req, "contactList")
+        require(data, "list", "contact", "status")
+        status = sid(data["status"])
+        if status not in ("1", "2"):
+            raise err(
+                "Invalid status",
+                "invalid",
+                "/data/attributes/status",
+                "status must be 1 (subscribe) or 2 (unsubscribe)",
+            )
+        c = self.existing(data["contact"], "contacts", "Contact")
+        lst = self.existing(data["list"], "lists", "List")
+        src = sid(data.get("sourceid")) or "0"
+        j, _ = self.set_list_status(c, lst, status, time.time(), src, force=src == "4")
+        return Result(
+            200,
+            {
+                "contacts": [self.render("contacts", c)],
+                "contactList": self.render("contactLists", j),
+            },
+        )
+
+    def post_field_values(self, req: Request) -> Result:
+        data = wrapper(req, "fieldValue")
+        require(data, "contact", "field")
+        c = self.existing(data["contact"], "contacts", "Contact")
+        [(f, v)] = self._check_field_values(
+            [{"field": data["field"], "value": data.get("value")}], "/data/attributes/value"
+        )
+        now = time.time()
+        j, _ = self.set_field_value(c, f, v, now)
+        return Result(
+            200,
+            {"contacts": [self.render("contacts", c)], "fieldValue": self.render("fieldValues", j)},
+        )
+
+    def put_field_value(self, req: Request, rid: str) -> Result:
+        data = wrapper(req, "fieldValue")
+        t, i = self._stored("fieldValues", rid, "fieldValue")
+        rec = t.materialize(i) or {}
+        f = as_int(data.get("field", rec.get("field")))
+        [(f, v)] = self._check_field_values(
+            [{"field": f, "value": data.get("value")}], "/data/attributes/value"
+        )
+        rec["value"] = v
+        rec["field"] = str(f)
+        rec["udate"] = fmt_offset(time.time())
+        t.touch()
+        capture.link_written(self.a, rec.get("contact"))
+        return Result(200, {"fieldValue": self.render("fieldValues", i)})
+
+
+def register(acct: ContactReads, w: ContactWrites) -> None:
+    """Add this domain's routes to the account's router (reads and writes)."""
+    r = acct.router
+    r.add("GET", "/contacts", acct.list_contacts)
+    r.add("GET", "/contacts/{id}", acct.get_contact)
+    r.add("GET", "/contacts/{id}/geoIps", acct.empty_child("geoIps"))
+    r.add("GET", "/contacts/{id}/geoAddresses", acct.empty_child("geoAddresses"))
+    r.add("POST", "/contacts", w.post_contacts)
+    r.add("POST", "/contact/sync", w.post_contact_sync)
+    r.add("PUT", "/contacts/{id}", w.put_contact)
+    r.add("DELETE", "/contacts/{id}", w.delete_contact)
+    r.add("POST", "/contactTags", w.post_contact_tags)
+    r.add("DELETE", "/contactTags/{id}", w.delete_contact_tag)
+    r.add("POST", "/contactLists", w.post_contact_lists)
+    r.add("POST", "/fieldValues", w.post_field_values)
+    r.add("PUT", "/fieldValues/{id}", w.put_field_value)

@@ -1,0 +1,191 @@
+"""Custom objects: schemas and their records.
+
+The custom objects API speaks a different dialect (JSON:API-like errors, string ids, external
+ids that upsert, `meta` with count/limit/offset), which is why its reads and writes do not go
+through the generic per-resource handlers.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from . import query
+from .mutate import WriteBase
+from .protocol import (
+    Request,
+    Result,
+    as_int,
+    err,
+    missing,
+    not_found_detail,
+    sid,
+    wrapper,
+)
+from .resources import SPECS
+from .state import AccountState
+from .store import Table
+from .util import (
+    fmt_utc_z,
+)
+
+
+class CustomObjectReads(AccountState):
+    """The custom objects read endpoints."""
+
+    def list_schemas(self, req: Request) -> Result:
+        t = self.table("customObjects/schemas")
+        limit, offset = query.limit_offset(req.params)
+        ids = list(t.ids)
+        page = ids[offset : offset + limit]
+        items = [t.get(i) for i in page]
+        return Result(
+            200,
+            {
+                "schemas": items,
+                "meta": {"total": len(ids), "count": len(page), "limit": limit, "offset": offset},
+            },
+        )
+
+    def schema_index(self, sid: str) -> int | None:
+        t = self.table("customObjects/schemas")
+        for i in t.ids:
+            rec = t.get(i)
+            if rec is not None and rec["id"] == sid:
+                return i
+        return None
+
+    def get_schema(self, req: Request, sid: str) -> Result:
+        i = self.schema_index(sid)
+        if i is None:
+            raise not_found_detail(f"Schema {sid} not found")
+        return Result(200, {"schema": self.table("customObjects/schemas").get(i)})
+
+    def records_table(self, sid: str) -> Table:
+        t = self.world.tables.get(f"customObjects/records/{sid}")
+        if t is None:
+            raise not_found_detail(f"Schema {sid} not found")
+        return t
+
+    def list_records(self, req: Request, sid: str) -> Result:
+        t = self.records_table(sid)
+        extra: list[query.Pred] = []
+        for k, v in req.params.last.items():
+            if k.startswith("filters[relationships.") and k.endswith("[eq]"):
+                rel = k[len("filters[relationships.") : -len("][eq]")]
+
+                def has(i: int, rel: str = rel, v: str = v) -> bool:
+                    rec = t.get(i) or {}
+                    return v in [str(x) for x in (rec.get("relationships") or {}).get(rel, [])]
+
+                extra.append(has)
+        name = f"customObjects/records/{sid}"
+        ids, total, limit, offset = query.run(
+            self, name, t, SPECS["customObjects/records"], req.params, extra
+        )
+        items = [t.get(i) for i in ids]
+        return Result(
+            200,
+            {
+                "records": items,
+                "meta": {"total": total, "count": len(items), "limit": limit, "offset": offset},
+            },
+        )
+
+    def find_record(self, t: Table, rid: str) -> int | None:
+        for i in t.ids:
+            rec = t.get(i)
+            if rec is not None and rec.get("id") == rid:
+                return i
+        return None
+
+    def get_record(self, req: Request, sid: str, rid: str) -> Result:
+        t = self.records_table(sid)
+        i = self.find_record(t, rid)
+        if i is None:
+            raise not_found_detail(f"Record {rid} not found")
+        return Result(200, {"record": t.get(i)})
+
+
+class CustomObjectWrites(WriteBase):
+    """The custom objects write endpoints."""
+
+    def _ext_index(self, schema: str, t: Table) -> dict[str, int]:
+        idx = self._record_ext.get(schema)
+        if idx is None:
+            idx = {str(t.value(i, "externalId")): i for i in t.ids}
+            self._record_ext[schema] = idx
+        return idx
+
+    def post_record(self, req: Request, schema: str) -> Result:
+        t = self.a.records_table(schema)
+        si = self.a.schema_index(schema)
+        srec = self.t("customObjects/schemas").get(si or 0) or {}
+        data = wrapper(req, "record")
+        ext = sid(data.get("externalId"))
+        if not ext:
+            raise missing("externalId")
+        fields = data.get("fields") or []
+        known = {f["id"]: f for f in srec.get("fields", [])}
+        if not isinstance(fields, list):
+            raise err("Invalid fields", "invalid", "/data/attributes/fields")
+        for n, f in enumerate(fields):
+            if not isinstance(f, dict) or f.get("id") not in known:
+                raise err(
+                    "Unknown field",
+                    "field_invalid",
+                    f"/record/fields/{n}/id",
+                    f"Field '{f.get('id') if isinstance(f, dict) else f}' is not in the schema",
+                )
+        rels = data.get("relationships") or {}
+        if not isinstance(rels, dict):
+            raise err("Invalid relationships", "invalid", "/record/relationships")
+        for rel, ids in rels.items():
+            if rel == "primary-contact":
+                for c in ids if isinstance(ids, list) else [ids]:
+                    ci = as_int(c)
+                    if ci is None or not self.t("contacts").exists(ci):
+                        raise err(
+                            "Related contact not found",
+                            "invalid",
+                            "/record/relationships/primary-contact",
+                        )
+        now = time.time()
+        idx = self._ext_index(schema, t)
+        i = idx.get(ext)
+        norm_rels = {
+            k: [sid(x) for x in (v if isinstance(v, list) else [v])] for k, v in rels.items()
+        }
+        if i is not None and t.exists(i):
+            rec = dict(t.get(i) or {})
+            merged = {f["id"]: f for f in rec.get("fields", [])}
+            for f in fields:
+                merged[f["id"]] = {"id": f["id"], "value": f.get("value")}
+            rec["fields"] = list(merged.values())
+            if rels:
+                rec["relationships"] = {**rec.get("relationships", {}), **norm_rels}
+            rec["updatedTimestamp"] = fmt_utc_z(now)
+            t.put(i, rec)
+            return Result(200, {"record": t.get(i)})
+        rec = {
+            "id": str(uuid.uuid4()),
+            "externalId": ext,
+            "schemaId": schema,
+            "fields": [{"id": f["id"], "value": f.get("value")} for f in fields],
+            "relationships": norm_rels,
+            "createdTimestamp": fmt_utc_z(now),
+            "updatedTimestamp": fmt_utc_z(now),
+        }
+        i = t.insert(rec)
+        idx[ext] = i
+        return Result(201, {"record": t.get(i)})
+
+
+def register(acct: CustomObjectReads, w: CustomObjectWrites) -> None:
+    """Add this domain's routes to the account's router (reads and writes)."""
+    r = acct.router
+    r.add("GET", "/customObjects/schemas", acct.list_schemas)
+    r.add("GET", "/customObjects/schemas/{id}", acct.get_schema)
+    r.add("GET", "/customObjects/records/{schemaId}", acct.list_records)
+    r.add("GET", "/customObjects/records/{schemaId}/{id}", acct.get_record)
+    r.add("POST", "/customObjects/records/{schemaId}", w.post_record)
