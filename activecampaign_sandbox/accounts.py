@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import capture, query
-from .mutate import WriteBase
+from . import query
+from .mutate import WriteBase, link_written
 from .protocol import (
     Request,
     Result,
@@ -147,7 +147,7 @@ class AccountWrites(WriteBase):
                 "updatedTimestamp": fmt_offset(now),
             }
         )
-        capture.link_written(self.a, contact, now)
+        link_written(self.a, contact, now)
         return j, True
 
     def post_account_contacts(self, req: Request) -> Result:

@@ -19,10 +19,9 @@ from . import (
     accounts,
     bulk_import,
     campaigns,
-    capture,
-    capture_api,
     catalog,
     contacts,
+    control,
     custom_fields,
     custom_objects,
     deals,
@@ -60,7 +59,7 @@ class Account(
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.list_includes = capture.SUPPORTED_INCLUDES
+        self.list_includes = contacts.SUPPORTED_INCLUDES
         w = self.writes = Writes(self)
         contacts.register(self, w)
         catalog.register(self, w)
@@ -72,7 +71,6 @@ class Account(
         campaigns.register(self)
         account_config.register(self)
         bulk_import.register(self)
-        capture_api.register(self)
         generic.register(self, w)
 
     @classmethod
@@ -84,7 +82,7 @@ class Account(
             import_delay_s=opts.import_delay_s,
             import_false_window_s=opts.import_false_window_s,
         )
-        capture.configure(acct, opts.capture_settings())
+        control.configure(acct, opts.capture_settings())
         return acct
 
     def mutate(

@@ -15,11 +15,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from . import capture, query
-from .mutate import WriteBase
+from . import query
+from .mutate import WriteBase, delete_cascade, link_written
 from .protocol import (
     DATE_RE,
     EMAIL_RE,
+    ApiError,
     Request,
     Result,
     as_int,
@@ -41,6 +42,62 @@ from .util import (
     fmt_offset,
     parse_ts,
 )
+
+# include= values GET /contacts honours: response key -> (child table, field holding the
+# contact id). All are sideloaded by GET /contacts/{id} or are the contact's own links.
+LIST_INCLUDES: dict[str, tuple[str, str]] = {
+    "fieldValues": ("fieldValues", "contact"),
+    "contactLists": ("contactLists", "contact"),
+    "contactTags": ("contactTags", "contact"),
+    "contactAutomations": ("contactAutomations", "contact"),
+    "accountContacts": ("accountContacts", "contact"),
+    "deals": ("deals", "contact"),
+}
+
+
+# GET /contacts/{id} sideloads these too; the sandbox holds none, so they come back empty
+EMPTY_INCLUDES = ("geoAddresses", "geoIps")
+
+
+SUPPORTED_INCLUDES: tuple[str, ...] = (*LIST_INCLUDES, *EMPTY_INCLUDES)
+
+
+def contact_children(acct: AccountState, table: str, field: str, contact: int) -> list[int]:
+    """Ids of one contact's rows in a child table, through that table's index."""
+    t = acct.world.tables.get(table)
+    if t is None:
+        return []
+    return t.children_by(field, contact)
+
+
+def requested_includes(acct: AccountState, raw: str | None) -> list[str]:
+    """The honoured names among a comma-separated include= value, in request order."""
+    if not raw:
+        return []
+    out: list[str] = []
+    for part in raw.split(","):
+        name = part.strip()
+        if name in acct.list_includes and name not in out:
+            out.append(name)
+    return out
+
+
+def include_body(acct: AccountState, names: list[str], contacts: list[int]) -> dict[str, Any]:
+    """Top-level arrays of the page's children, rendered as their own list endpoint does."""
+    body: dict[str, Any] = {}
+    for name in names:
+        if name in EMPTY_INCLUDES:
+            body[name] = []
+            continue
+        table, field = LIST_INCLUDES[name]
+        rows = []
+        for c in contacts:
+            for j in contact_children(acct, table, field, c):
+                rec = acct.render(table, j)
+                if rec is not None:
+                    rows.append(rec)
+        body[name] = rows
+    return body
 
 
 class ContactReads(AccountState):
@@ -117,8 +174,8 @@ class ContactReads(AccountState):
         body = self.list_response("contacts", ids, total)
         meta = body.pop("meta")
         body = {"scoreValues": [], **body}
-        names = capture.requested_includes(self, p.get("include"))
-        body.update(capture.include_body(self, names, ids))
+        names = requested_includes(self, p.get("include"))
+        body.update(include_body(self, names, ids))
         body["meta"] = meta
         body["meta"]["page_input"] = {
             "segmentid": None,
@@ -289,7 +346,7 @@ class ContactWrites(WriteBase):
                 if rec.get("value") != value:
                     rec["value"] = value
                     rec["udate"] = fmt_offset(now)
-                    capture.link_written(self.a, contact, now)
+                    link_written(self.a, contact, now)
                 t.touch()
             return j, False
         j = t.insert(
@@ -304,7 +361,7 @@ class ContactWrites(WriteBase):
                 "owner": str(contact),
             }
         )
-        capture.link_written(self.a, contact, now)
+        link_written(self.a, contact, now)
         return j, True
 
     def _apply_contact(self, rec: Record, data: dict[str, Any], now: float) -> bool:
@@ -364,7 +421,7 @@ class ContactWrites(WriteBase):
             rec = t.materialize(i) or {}
             if self._apply_contact(rec, data, now):
                 # a contact write only when the contact's own keys change; field values
-                # sent alongside are link writes (capture.link_written decides)
+                # sent alongside are link writes (link_written decides)
                 self._stamp_contact(rec, now)
             t.touch()
             created = False
@@ -415,7 +472,7 @@ class ContactWrites(WriteBase):
 
     def delete_contact(self, req: Request, rid: str) -> Result:
         _, i = self._stored("contacts", rid, "contact")
-        capture.delete_cascade(self.a, "contacts", i)
+        delete_cascade(self.a, "contacts", i)
         return Result(200, {})
 
     def link_tag(self, contact: int, tag: int, now: float) -> tuple[int, bool]:
@@ -434,7 +491,7 @@ class ContactWrites(WriteBase):
                 "updated_by": None,
             }
         )
-        capture.link_written(self.a, contact, now)
+        link_written(self.a, contact, now)
         return j, True
 
     def post_contact_tags(self, req: Request) -> Result:
@@ -449,7 +506,7 @@ class ContactWrites(WriteBase):
         i = as_int(rid)
         if i is None or not self.t("contactTags").exists(i):
             raise not_found("contactTag", rid)
-        capture.delete_cascade(self.a, "contactTags", i)
+        delete_cascade(self.a, "contactTags", i)
         return Result(200, {})
 
     def set_list_status(
@@ -480,7 +537,7 @@ class ContactWrites(WriteBase):
                 rec["unsubreason"] = None
             rec["sourceid"] = sourceid
             t.touch()
-            capture.link_written(self.a, contact, now)
+            link_written(self.a, contact, now)
             return j, False
         j = t.insert(
             {
@@ -509,7 +566,7 @@ class ContactWrites(WriteBase):
                 "updated_timestamp": fmt_offset(now),
             }
         )
-        capture.link_written(self.a, contact, now)
+        link_written(self.a, contact, now)
         return j, True
 
     def post_contact_lists(self, req: Request) -> Result:
@@ -561,8 +618,50 @@ class ContactWrites(WriteBase):
         rec["field"] = str(f)
         rec["udate"] = fmt_offset(time.time())
         t.touch()
-        capture.link_written(self.a, rec.get("contact"))
+        link_written(self.a, rec.get("contact"))
         return Result(200, {"fieldValue": self.render("fieldValues", i)})
+
+    def post_contact_automation(self, req: Request) -> Result:
+        """POST /contactAutomations {"contactAutomation": {"contact", "automation"}}."""
+        body = self.a.json_body(req)
+        data = body.get("contactAutomation") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise ApiError(400, {})
+        tables = self.a.world.tables
+        try:
+            c, auto = int(str(data.get("contact"))), int(str(data.get("automation")))
+        except ValueError:
+            raise ApiError(
+                422, {"errors": [{"title": "contact and automation are required"}]}
+            ) from None
+        if not tables["contacts"].exists(c):
+            raise not_found("contact", str(c))
+        if not tables["automations"].exists(auto):
+            raise not_found("automation", str(auto))
+        now = time.time()
+        j = tables["contactAutomations"].insert(
+            {
+                "contact": str(c),
+                "seriesid": str(auto),
+                "startid": "0",
+                "status": "1",
+                "batchid": None,
+                "adddate": fmt_offset(now),
+                "remdate": None,
+                "timespan": None,
+                "lastblock": "0",
+                "lastlogid": "0",
+                "lastdate": fmt_offset(now),
+                "in_als": "0",
+                "completedElements": 0,
+                "totalElements": 1,
+                "completed": 0,
+                "completeValue": 0,
+                "automation": str(auto),
+            }
+        )
+        link_written(self.a, c, now)
+        return Result(201, {"contactAutomation": self.a.render("contactAutomations", j)})
 
 
 def register(acct: ContactReads, w: ContactWrites) -> None:
@@ -579,5 +678,6 @@ def register(acct: ContactReads, w: ContactWrites) -> None:
     r.add("POST", "/contactTags", w.post_contact_tags)
     r.add("DELETE", "/contactTags/{id}", w.delete_contact_tag)
     r.add("POST", "/contactLists", w.post_contact_lists)
+    r.add("POST", "/contactAutomations", w.post_contact_automation)
     r.add("POST", "/fieldValues", w.post_field_values)
     r.add("PUT", "/fieldValues/{id}", w.put_field_value)

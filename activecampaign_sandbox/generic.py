@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from . import capture, query
-from .mutate import WriteBase, stamp_updated
+from . import query
+from .mutate import WriteBase, delete_cascade, link_written, stamp_updated
 from .protocol import (
     EMAIL_RE,
     ApiError,
@@ -61,6 +61,20 @@ GENERIC_DELETES = (
     "lists",
     "fields",
 )
+
+
+# tables whose DELETE the reference documents (or the service is known to serve) and that
+# the write module does not already route
+EXTRA_DELETES = (
+    "contactAutomations",
+    "contactDeals",
+    "accountCustomFieldData",
+    "fieldRels",
+    "messages",
+    "groups",
+)
+# documented DELETEs that name the row by its `name`
+DELETES_BY_NAME = ("eventTrackingEvents", "siteTrackingDomains")
 
 
 class GenericReads(AccountState):
@@ -172,7 +186,7 @@ class GenericWrites(WriteBase):
             stamp_updated(rec)
             t.put(i, rec)
             if name in ("accountContacts", "contactAutomations"):
-                capture.link_written(self.a, rec.get("contact"))
+                link_written(self.a, rec.get("contact"))
             self._ext.pop(name, None)
             return Result(200, {singular: self.render(name, i)})
 
@@ -183,8 +197,37 @@ class GenericWrites(WriteBase):
             t, i = self._stored(name, rid, SPECS[name].singular)
             if name == "accounts":
                 self.account_names.pop(str(t.value(i, "name")).lower(), None)
-            capture.delete_cascade(self.a, name, i)
+            delete_cascade(self.a, name, i)
             self._ext.pop(name, None)
+            return Result(200, {})
+
+        return fn
+
+    def extra_delete(self, name: str) -> Any:
+        """DELETE /<name>/{id} of a table with no handler of its own: the row and its cascade."""
+        singular = SPECS[name].singular
+
+        def fn(req: Request, rid: str) -> Result:
+            try:
+                i = int(rid)
+            except ValueError:
+                raise not_found(singular, rid) from None
+            if not self.a.world.tables[name].exists(i):
+                raise not_found(singular, rid)
+            delete_cascade(self.a, name, i)
+            return Result(200, {})
+
+        return fn
+
+    def delete_by_name(self, name: str) -> Any:
+        """DELETE /<name>/{name}: the reference names these rows by their `name`."""
+
+        def fn(req: Request, key: str) -> Result:
+            t = self.a.world.tables[name]
+            hit = next((i for i in t.ids if str(t.value(i, "name")) == key), None)
+            if hit is None:
+                raise not_found(SPECS[name].singular, key)
+            delete_cascade(self.a, name, hit)
             return Result(200, {})
 
         return fn
@@ -202,6 +245,12 @@ def register(acct: GenericReads, w: GenericWrites) -> None:
             continue
         r.add("GET", f"/{name}", acct.generic_list(name))
         r.add("GET", f"/{name}/{{id}}", acct.generic_get(name))
+    for name in EXTRA_DELETES:
+        if name in w.w.tables:
+            r.add("DELETE", f"/{name}/{{id}}", w.extra_delete(name))
+    for name in DELETES_BY_NAME:
+        if name in w.w.tables:
+            r.add("DELETE", f"/{name}/{{id}}", w.delete_by_name(name))
     for name in GENERIC_PUTS:
         r.add("PUT", f"/{name}/{{id}}", w.generic_put(name))
     for name in GENERIC_DELETES:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import capture
 from .protocol import as_int, not_found, not_found_404, parse_int
 from .state import AccountState
 from .store import Record, Table
-from .util import fmt_naive_utc, fmt_offset, fmt_utc_z, now_like
+from .util import fmt_naive, fmt_naive_utc, fmt_offset, fmt_utc_z, now_like
 
 # fields that hold "last updated" per resource, in the style the API sends them
 UPDATED_KEYS = (
@@ -109,9 +108,134 @@ def mutate_records(
             chosen = sorted({all_ids[min(n - 1, int(j * step) + off)] for j in range(k)})
         for i in chosen:
             touch_record(acct, name, t, i)
-        capture.links_mutated(acct, name, chosen)
+        links_mutated(acct, name, chosen)
         acct.bump()
         return chosen
+
+
+# -- contact links and cascades ---------------------------------------------------------
+# the contact's links: a write to one of these is a "link write" (it may stamp the contact)
+LINK_TABLES = frozenset(
+    {"fieldValues", "contactLists", "contactTags", "contactAutomations", "accountContacts"}
+)
+
+# parent table -> rows that go with it: (child table, field holding the parent id)
+CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
+    "contacts": (
+        ("contactTags", "contact"),
+        ("contactLists", "contact"),
+        ("fieldValues", "contact"),
+        ("contactAutomations", "contact"),
+        ("accountContacts", "contact"),
+        ("contactDeals", "contact"),
+        ("deals", "contact"),  # a deal requires its primary contact
+        ("contactData", "contact"),
+        ("emailActivities", "subscriberid"),
+        ("bounceLogs", "contact"),
+        ("contactEmails", "contact"),
+        ("contactConversions", "contact"),
+        ("activities", "contact"),
+    ),
+    "deals": (
+        ("contactDeals", "deal"),
+        ("dealCustomFieldData", "dealId"),
+        ("dealActivities", "d_dealid"),
+    ),
+    "accounts": (
+        ("accountContacts", "account"),
+        ("accountCustomFieldData", "accountId"),
+    ),
+    "tags": (("contactTags", "tag"),),
+    "lists": (("contactLists", "list"),),
+    "fields": (("fieldValues", "field"), ("fieldOptions", "field"), ("fieldRels", "field")),
+    "ecomOrders": (("ecomOrderProducts", "orderid"), ("ecomOrderActivities", "ecomOrderid")),
+    "automations": (("contactAutomations", "seriesid"),),
+}
+
+
+# notes hang off their parent by (reltype, relid)
+NOTE_RELTYPES = {"contacts": "Subscriber", "deals": "Deal", "accounts": "CustomerAccount"}
+
+
+def stamp_contact(acct: AccountState, contact: int, now: float) -> None:
+    """Stamp a contact's updated times (udate and its two siblings) with `now`."""
+    t = acct.world.tables["contacts"]
+    rec = t.materialize(contact)
+    if rec is None:
+        return
+    rec["udate"] = fmt_offset(now)
+    rec["updated_timestamp"] = fmt_naive(now)
+    rec["updated_utc_timestamp"] = fmt_naive_utc(now)
+    t.touch()
+
+
+def link_written(acct: AccountState, contact: Any, now: float | None = None) -> None:
+    """A write to one of the contact's links: bumps its udate when the switch says so."""
+    if not acct.link_writes_bump_contact_udate:
+        return
+    try:
+        c = int(str(contact))
+    except ValueError:
+        return
+    stamp_contact(acct, c, time.time() if now is None else now)
+
+
+def links_mutated(acct: AccountState, name: str, ids: list[int]) -> None:
+    """Mutated link rows (control API) are link writes too."""
+    if name not in LINK_TABLES:
+        return
+    now = time.time()
+    for i in ids:
+        link_written(acct, _contact_of_link(acct, name, i), now)
+
+
+def delete_cascade(acct: AccountState, name: str, i: int) -> dict[str, list[int]]:
+    """Delete one row and every row that goes with it; returns the ids removed per table."""
+    gone: dict[str, list[int]] = {}
+    delete_into(acct, name, i, gone)
+    return gone
+
+
+def delete_into(acct: AccountState, name: str, i: int, gone: dict[str, list[int]]) -> None:
+    t = acct.world.tables.get(name)
+    if t is None or not t.exists(i):
+        return
+    linked_contact = _contact_of_link(acct, name, i)
+    if name == "contacts":
+        acct.world.email_index.pop(str(t.value(i, "email") or "").lower(), None)
+    if name == "accounts" and acct.writes is not None:
+        acct.writes.account_names.pop(str(t.value(i, "name")).lower(), None)
+    t.delete(i)
+    gone.setdefault(name, []).append(i)
+    for child, field in CASCADE.get(name, ()):
+        for j in _children(acct, child, field, i):
+            delete_into(acct, child, j, gone)
+    reltype = NOTE_RELTYPES.get(name)
+    notes = acct.world.tables.get("notes")
+    if reltype is not None and notes is not None:
+        for j in notes.children_by("relid", i):
+            if notes.value(j, "reltype") == reltype:
+                delete_into(acct, "notes", j, gone)
+    if linked_contact is not None and name != "contacts":
+        link_written(acct, linked_contact)
+
+
+def _children(acct: AccountState, table: str, field: str, parent: int) -> list[int]:
+    t = acct.world.tables.get(table)
+    if t is None:
+        return []
+    if table == "activities" and field == "contact":
+        ids = list(acct.world.activities_by_contact.get(parent, ()))
+        ids += [j for j, rec in t.over.items() if str(rec.get("contact")) == str(parent)]
+        return sorted({j for j in ids if t.exists(j)})
+    return t.children_by(field, parent)
+
+
+def _contact_of_link(acct: AccountState, name: str, i: int) -> str | None:
+    if name not in LINK_TABLES:
+        return None
+    v = acct.world.tables[name].value(i, "contact")
+    return None if v is None else str(v)
 
 
 class WriteBase:

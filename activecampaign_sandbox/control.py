@@ -1,9 +1,9 @@
-"""Change capture: `include=` on the contacts list, link writes, cascading deletes, and the
-control operations tests and benchmarks use to make change (mutate with links, append, delete).
-The HTTP side (extra endpoints, the control API's answers) is in capture_api.
+"""The control API's account side: append to logs, delete with cascades, mutate with links,
+and the capture settings (how filters read times, which include= values GET /contacts honours,
+whether link writes stamp the contact).
 
-Children are always found through a per-contact index (``Table.children`` on tables grouped
-by contact, ``Table.children_by`` elsewhere), never by scanning a whole child table per page.
+Tests and benchmarks make change through these as a user would in the app; the HTTP side of
+/__sandbox/ (stats, faults, the dispatcher) is server.py's.
 """
 
 from __future__ import annotations
@@ -11,60 +11,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .contacts import SUPPORTED_INCLUDES
+from .mutate import delete_into
 from .options import FILTER_TIME_READINGS
+from .protocol import Result
 from .state import AccountState
-from .util import fmt_naive, fmt_naive_utc, fmt_offset, h1, now_like
-
-# include= values GET /contacts honours: response key -> (child table, field holding the
-# contact id). All are sideloaded by GET /contacts/{id} or are the contact's own links.
-LIST_INCLUDES: dict[str, tuple[str, str]] = {
-    "fieldValues": ("fieldValues", "contact"),
-    "contactLists": ("contactLists", "contact"),
-    "contactTags": ("contactTags", "contact"),
-    "contactAutomations": ("contactAutomations", "contact"),
-    "accountContacts": ("accountContacts", "contact"),
-    "deals": ("deals", "contact"),
-}
-# the contact's links: a write to one of these is a "link write"
-LINK_TABLES = frozenset(tbl for tbl, _ in LIST_INCLUDES.values()) - {"deals"}
-# GET /contacts/{id} sideloads these too; the sandbox holds none, so they come back empty
-EMPTY_INCLUDES = ("geoAddresses", "geoIps")
-SUPPORTED_INCLUDES: tuple[str, ...] = (*LIST_INCLUDES, *EMPTY_INCLUDES)
-
-# parent table -> rows that go with it: (child table, field holding the parent id)
-CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
-    "contacts": (
-        ("contactTags", "contact"),
-        ("contactLists", "contact"),
-        ("fieldValues", "contact"),
-        ("contactAutomations", "contact"),
-        ("accountContacts", "contact"),
-        ("contactDeals", "contact"),
-        ("deals", "contact"),  # a deal requires its primary contact
-        ("contactData", "contact"),
-        ("emailActivities", "subscriberid"),
-        ("bounceLogs", "contact"),
-        ("contactEmails", "contact"),
-        ("contactConversions", "contact"),
-        ("activities", "contact"),
-    ),
-    "deals": (
-        ("contactDeals", "deal"),
-        ("dealCustomFieldData", "dealId"),
-        ("dealActivities", "d_dealid"),
-    ),
-    "accounts": (
-        ("accountContacts", "account"),
-        ("accountCustomFieldData", "accountId"),
-    ),
-    "tags": (("contactTags", "tag"),),
-    "lists": (("contactLists", "list"),),
-    "fields": (("fieldValues", "field"), ("fieldOptions", "field"), ("fieldRels", "field")),
-    "ecomOrders": (("ecomOrderProducts", "orderid"), ("ecomOrderActivities", "ecomOrderid")),
-    "automations": (("contactAutomations", "seriesid"),),
-}
-# notes hang off their parent by (reltype, relid)
-NOTE_RELTYPES = {"contacts": "Subscriber", "deals": "Deal", "accounts": "CustomerAccount"}
+from .util import h1, now_like
 
 # append-only logs POST /__sandbox/append extends: table -> field holding the parent id,
 # parent table
@@ -79,137 +31,18 @@ APPEND_LOGS: dict[str, tuple[str, str]] = {
     "notes": ("relid", "contacts"),
     "contactEmails": ("contact", "contacts"),
 }
+
+
 # fields of an appended row that name the same parent as its parent field
 _PARENT_ALIASES = {
     "emailActivities": ("relid",),
     "activities": ("subscriberid",),
 }
+
+
 _APPEND_SALT = 0xA99E
 
 
-# -- reading ---------------------------------------------------------------------------------
-def contact_children(acct: AccountState, table: str, field: str, contact: int) -> list[int]:
-    """Ids of one contact's rows in a child table, through that table's index."""
-    t = acct.world.tables.get(table)
-    if t is None:
-        return []
-    return t.children_by(field, contact)
-
-
-def requested_includes(acct: AccountState, raw: str | None) -> list[str]:
-    """The honoured names among a comma-separated include= value, in request order."""
-    if not raw:
-        return []
-    out: list[str] = []
-    for part in raw.split(","):
-        name = part.strip()
-        if name in acct.list_includes and name not in out:
-            out.append(name)
-    return out
-
-
-def include_body(acct: AccountState, names: list[str], contacts: list[int]) -> dict[str, Any]:
-    """Top-level arrays of the page's children, rendered as their own list endpoint does."""
-    body: dict[str, Any] = {}
-    for name in names:
-        if name in EMPTY_INCLUDES:
-            body[name] = []
-            continue
-        table, field = LIST_INCLUDES[name]
-        rows = []
-        for c in contacts:
-            for j in contact_children(acct, table, field, c):
-                rec = acct.render(table, j)
-                if rec is not None:
-                    rows.append(rec)
-        body[name] = rows
-    return body
-
-
-# -- link writes -----------------------------------------------------------------------------
-def stamp_contact(acct: AccountState, contact: int, now: float) -> None:
-    """Stamp a contact's updated times (udate and its two siblings) with `now`."""
-    t = acct.world.tables["contacts"]
-    rec = t.materialize(contact)
-    if rec is None:
-        return
-    rec["udate"] = fmt_offset(now)
-    rec["updated_timestamp"] = fmt_naive(now)
-    rec["updated_utc_timestamp"] = fmt_naive_utc(now)
-    t.touch()
-
-
-def link_written(acct: AccountState, contact: Any, now: float | None = None) -> None:
-    """A write to one of the contact's links: bumps its udate when the switch says so."""
-    if not acct.link_writes_bump_contact_udate:
-        return
-    try:
-        c = int(str(contact))
-    except ValueError:
-        return
-    stamp_contact(acct, c, time.time() if now is None else now)
-
-
-def links_mutated(acct: AccountState, name: str, ids: list[int]) -> None:
-    """Mutated link rows (control API) are link writes too."""
-    if name not in LINK_TABLES:
-        return
-    now = time.time()
-    for i in ids:
-        link_written(acct, _contact_of_link(acct, name, i), now)
-
-
-# -- deleting --------------------------------------------------------------------------------
-def delete_cascade(acct: AccountState, name: str, i: int) -> dict[str, list[int]]:
-    """Delete one row and every row that goes with it; returns the ids removed per table."""
-    gone: dict[str, list[int]] = {}
-    _delete(acct, name, i, gone)
-    return gone
-
-
-def _delete(acct: AccountState, name: str, i: int, gone: dict[str, list[int]]) -> None:
-    t = acct.world.tables.get(name)
-    if t is None or not t.exists(i):
-        return
-    linked_contact = _contact_of_link(acct, name, i)
-    if name == "contacts":
-        acct.world.email_index.pop(str(t.value(i, "email") or "").lower(), None)
-    if name == "accounts" and acct.writes is not None:
-        acct.writes.account_names.pop(str(t.value(i, "name")).lower(), None)
-    t.delete(i)
-    gone.setdefault(name, []).append(i)
-    for child, field in CASCADE.get(name, ()):
-        for j in _children(acct, child, field, i):
-            _delete(acct, child, j, gone)
-    reltype = NOTE_RELTYPES.get(name)
-    notes = acct.world.tables.get("notes")
-    if reltype is not None and notes is not None:
-        for j in notes.children_by("relid", i):
-            if notes.value(j, "reltype") == reltype:
-                _delete(acct, "notes", j, gone)
-    if linked_contact is not None and name != "contacts":
-        link_written(acct, linked_contact)
-
-
-def _children(acct: AccountState, table: str, field: str, parent: int) -> list[int]:
-    t = acct.world.tables.get(table)
-    if t is None:
-        return []
-    if table == "activities" and field == "contact":
-        ids = list(acct.world.activities_by_contact.get(parent, ()))
-        ids += [j for j, rec in t.over.items() if str(rec.get("contact")) == str(parent)]
-        return sorted({j for j in ids if t.exists(j)})
-    return t.children_by(field, parent)
-
-
-def _contact_of_link(acct: AccountState, name: str, i: int) -> str | None:
-    if name not in LINK_TABLES:
-        return None
-    v = acct.world.tables[name].value(i, "contact")
-    return None if v is None else str(v)
-
-
-# -- control operations ----------------------------------------------------------------------
 def delete_rows(acct: AccountState, name: str, ids: list[Any]) -> dict[str, list[int]]:
     """POST /__sandbox/delete: remove rows of any table (links cascade as for DELETE)."""
     gone: dict[str, list[int]] = {}
@@ -219,7 +52,7 @@ def delete_rows(acct: AccountState, name: str, ids: list[Any]) -> dict[str, list
                 i = int(str(x))
             except ValueError:
                 continue
-            _delete(acct, name, i, gone)
+            delete_into(acct, name, i, gone)
         acct.bump()
     return gone
 
@@ -336,7 +169,6 @@ def _change_field_value(acct: AccountState, c: int, fv: list[int], now: float) -
     return None
 
 
-# -- settings and the control API ------------------------------------------------------------
 CONFIG_KEYS = ("filter_time_reading", "list_includes", "link_writes_bump_contact_udate")
 
 
@@ -375,3 +207,29 @@ def config(acct: AccountState) -> dict[str, Any]:
         "list_includes": list(acct.list_includes),
         "link_writes_bump_contact_udate": acct.link_writes_bump_contact_udate,
     }
+
+
+def append_or_delete(acct: AccountState, op: str, data: dict[str, Any]) -> Result:
+    """POST /__sandbox/append and /__sandbox/delete."""
+    name = str(data.get("resource", ""))
+    if op == "append":
+        if name not in APPEND_LOGS or name not in acct.world.tables:
+            return Result(
+                404,
+                {
+                    "message": f"cannot append to {name!r}; append-only logs: "
+                    + ", ".join(n for n in APPEND_LOGS if n in acct.world.tables)
+                },
+            )
+        try:
+            count = int(data.get("count", 1))
+        except (TypeError, ValueError):
+            return Result(400, {"message": "count must be an integer"})
+        return Result(200, {"resource": name, "ids": append_rows(acct, name, count)})
+    if name not in acct.world.tables:
+        return Result(404, {"message": f"unknown resource {name}"})
+    ids = data.get("ids")
+    if not isinstance(ids, list):
+        return Result(400, {"message": "ids must be a list"})
+    gone = delete_rows(acct, name, ids)
+    return Result(200, {"resource": name, "ids": gone.get(name, []), "deleted": gone})
