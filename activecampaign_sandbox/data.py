@@ -889,17 +889,10 @@ def build_config(w: World) -> None:
 # -- contact-scaled data -------------------------------------------------------------------
 
 
-def build_contact_scaled(w: World) -> None:
+def build_tags(w: World) -> None:
     n = w.n
-    seed = w.seed
     T = w.tables
     ntags = 20 + n // 500 if n else 0
-    nlists = len(T["lists"])
-    nfields = len(T["fields"])
-    nusers = len(T["users"])
-    nstages = len(T["dealStages"])
-    nconn = len(T["connections"])
-    nauto = len(T["automations"])
 
     # tags
     def gen_tag(i: int) -> Record:
@@ -922,6 +915,16 @@ def build_contact_scaled(w: World) -> None:
         }
 
     T["tags"] = Table("tags", gen_tag, ntags)
+
+
+def build_contacts(w: World) -> None:
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    ntags = 20 + n // 500 if n else 0
+    nlists = len(T["lists"])
+    nfields = len(T["fields"])
+    nauto = len(T["automations"])
 
     def gen_contact(i: int) -> Record:
         first, last, email = w.contact_basics(i)
@@ -1156,6 +1159,13 @@ def build_contact_scaled(w: World) -> None:
 
     T["contactAutomations"] = owned_table("contactAutomations", gen_ca, ca_own, "contact")
 
+
+def build_accounts(w: World) -> None:
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    nusers = len(T["users"])
+
     # accounts
     nacc = n // 20 if n else 0
 
@@ -1222,6 +1232,15 @@ def build_contact_scaled(w: World) -> None:
         ACCOUNT_FIELDS,
         acc_created,
     )
+
+
+def build_deals(w: World) -> None:
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    nusers = len(T["users"])
+    nstages = len(T["dealStages"])
+    nacc = len(T["accounts"])
 
     # deals
     ndeals = n // 10 if n else 0
@@ -1427,6 +1446,14 @@ def build_contact_scaled(w: World) -> None:
         fast={"relid": lambda i: str(note_rel(i)[1]), "reltype": lambda i: note_rel(i)[0]},
     )
 
+
+def build_activities(w: World) -> None:
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    nusers = len(T["users"])
+    ndeals = len(T["deals"])
+
     # activities (ordered in time by id)
     act_own, _ = w.fanout("activities", n, (0, 1, 1, 2))
     nact = len(act_own)
@@ -1510,6 +1537,13 @@ def build_contact_scaled(w: World) -> None:
         }
 
     T["emailActivities"] = owned_table("emailActivities", gen_ea, ea_own, "subscriberid")
+
+
+def build_ecommerce(w: World) -> None:
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    nconn = len(T["connections"])
 
     # ecommerce
     ncust = n // 10 if n else 0
@@ -1654,6 +1688,10 @@ def build_contact_scaled(w: World) -> None:
 
     T["ecomOrderProducts"] = owned_table("ecomOrderProducts", gen_op, op_own, "orderid")
 
+
+def build_custom_object_records(w: World) -> None:
+    n = w.n
+
     # custom object records, one table per schema
     nrec = n // 10 if n else 0
     for si, sid in enumerate(w.schema_ids, 1):
@@ -1763,6 +1801,12 @@ def build_world(seed: int = 1, contacts: int = 200) -> World:
     """Every table of one account: configuration first, then what scales with contacts."""
     w = World(seed, contacts)
     build_config(w)
-    build_contact_scaled(w)
+    build_tags(w)
+    build_contacts(w)
+    build_accounts(w)
+    build_deals(w)
+    build_activities(w)
+    build_ecommerce(w)
+    build_custom_object_records(w)
     extras.build(w)
     return w
