@@ -10,7 +10,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import query
+from . import names, query
+from .custom_fields import custom_field_data
+from .data import (
+    ACCOUNT_FIELDS,
+    DAY,
+    coprime_step,
+)
 from .mutate import WriteBase, link_written
 from .protocol import (
     Request,
@@ -23,9 +29,15 @@ from .protocol import (
 )
 from .resources import SPECS
 from .state import AccountState
+from .store import Record, Table, owned_table
 from .util import (
+    ANCHOR_TS,
+    SPAN_S,
+    START_TS,
     fmt_offset,
+    h1,
 )
+from .world import World, ascii_fold
 
 
 class AccountReads(AccountState):
@@ -163,6 +175,82 @@ class AccountWrites(WriteBase):
                 "/data/attributes/contact",
             )
         return Result(201, {"accountContact": self.render("accountContacts", j)})
+
+
+# -- generated data --------------------------------------------------------------------
+def build(w: World) -> None:
+    """Generate this domain's contact-scaled tables (lazily rendered rows)."""
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    nusers = len(T["users"])
+
+    # accounts
+    nacc = n // 20 if n else 0
+
+    def acc_created(i: int) -> int:
+        return START_TS + h1(seed, 45, i) % (SPAN_S - 10 * DAY)
+
+    def acc_updated(i: int) -> int:
+        c = acc_created(i)
+        return c + h1(seed, 46, i) % max(ANCHOR_TS - c, 1)
+
+    def acc_name(i: int) -> str:
+        hh = w.h("accounts#n", i)
+        return f"{hh.pick(names.COMPANY_WORDS)} {hh.pick(names.COMPANY_SUFFIX)} {i}"
+
+    def gen_acc(i: int) -> Record:
+        nm = acc_name(i)
+        slug = ascii_fold(nm).replace(" ", "-")
+        return {
+            "name": nm,
+            "accountUrl": f"https://www.{slug}.example",
+            "owner": str(h1(seed, 47, i) % nusers + 1),
+            "createdTimestamp": fmt_offset(acc_created(i)),
+            "updatedTimestamp": fmt_offset(acc_updated(i)),
+            "contactCount": "0",
+            "dealCount": "0",
+            "id": str(i),
+        }
+
+    T["accounts"] = Table("accounts", gen_acc, nacc, fast={"name": acc_name})
+
+    # accountContacts: distinct contacts through a coprime stride
+    ac_own, _ = w.fanout("accountContacts", nacc, (1, 2, 2, 3))
+    stride = coprime_step(n, 7919)
+
+    def ac_contact(i: int) -> int:
+        return ((i - 1) * stride) % n + 1
+
+    def gen_ac(i: int) -> Record:
+        a = ac_own[i - 1]
+        ct = ac_contact(i)
+        t = max(acc_created(a), w.contact_cdate(ct))
+        hh = w.h("accountContacts", i)
+        t = w.ts_between(hh, t)
+        return {
+            "account": str(a),
+            "contact": str(ct),
+            "jobTitle": hh.pick(("", "CEO", "CTO", "Buyer", "Manager", "Engineer")),
+            "createdTimestamp": fmt_offset(t),
+            "updatedTimestamp": fmt_offset(t),
+            "id": str(i),
+        }
+
+    T["accountContacts"] = owned_table(
+        "accountContacts", gen_ac, ac_own, "account", {"contact": lambda i: str(ac_contact(i))}
+    )
+
+    # accountCustomFieldData
+    custom_field_data(
+        w,
+        "accountCustomFieldData",
+        "accountId",
+        "accountCustomFieldMetumId",
+        nacc,
+        ACCOUNT_FIELDS,
+        acc_created,
+    )
 
 
 def register(acct: AccountReads, w: AccountWrites) -> None:

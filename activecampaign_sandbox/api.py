@@ -20,20 +20,40 @@ from . import (
     bulk_import,
     campaigns,
     catalog,
-    contacts,
     control,
     custom_fields,
     custom_objects,
+    data,
     deals,
     ecommerce,
+    extras,
     generic,
 )
+from . import contacts as contacts_domain
 from .mutate import mutate_records
 from .options import SandboxOptions
+from .state import DEFAULTS
+from .world import World
+
+
+def build_world(seed: int = DEFAULTS.seed, contacts: int = DEFAULTS.contacts) -> World:
+    """Every table of one account: the configuration first, then each domain's
+    contact-scaled tables (in the order their references need), then the lesser endpoints."""
+    w = World(seed, contacts)
+    data.build_config(w)
+    catalog.build(w)
+    contacts_domain.build(w)
+    accounts.build(w)
+    deals.build(w)
+    campaigns.build(w)
+    ecommerce.build(w)
+    custom_objects.build(w)
+    extras.build(w)
+    return w
 
 
 class Writes(
-    contacts.ContactWrites,
+    contacts_domain.ContactWrites,
     catalog.CatalogWrites,
     accounts.AccountWrites,
     custom_fields.CustomFieldWrites,
@@ -46,7 +66,7 @@ class Writes(
 
 
 class Account(
-    contacts.ContactReads,
+    contacts_domain.ContactReads,
     catalog.CatalogReads,
     accounts.AccountReads,
     deals.DealReads,
@@ -57,11 +77,17 @@ class Account(
 ):
     """One emulated ActiveCampaign account: its data, settings and every route."""
 
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.list_includes = contacts.SUPPORTED_INCLUDES
+    def __init__(
+        self,
+        seed: int = DEFAULTS.seed,
+        contacts: int = DEFAULTS.contacts,
+        import_delay_s: float = DEFAULTS.import_delay_s,
+        import_false_window_s: float = DEFAULTS.import_false_window_s,
+    ) -> None:
+        super().__init__(build_world(seed, contacts), import_delay_s, import_false_window_s)
+        self.list_includes = contacts_domain.SUPPORTED_INCLUDES
         w = self.writes = Writes(self)
-        contacts.register(self, w)
+        contacts_domain.register(self, w)
         catalog.register(self, w)
         accounts.register(self, w)
         custom_fields.register(w)

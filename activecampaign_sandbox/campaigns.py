@@ -7,7 +7,7 @@ of its own (the `contact` and `after` parameters).
 
 from __future__ import annotations
 
-from . import query
+from . import names, query
 from .protocol import (
     ApiError,
     Params,
@@ -18,6 +18,14 @@ from .protocol import (
 )
 from .resources import SPECS
 from .state import AccountState
+from .store import Record, Table, owned_table
+from .util import (
+    SPAN_S,
+    START_TS,
+    fmt_offset,
+    h1,
+)
+from .world import World
 
 
 class CampaignReads(AccountState):
@@ -88,6 +96,100 @@ class CampaignReads(AccountState):
             key_extra=(c,),
         )
         return Result(200, self.list_response("activities", ids, total))
+
+
+# -- generated data --------------------------------------------------------------------
+def build(w: World) -> None:
+    """Generate this domain's contact-scaled tables (lazily rendered rows)."""
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    nusers = len(T["users"])
+    ndeals = len(T["deals"])
+
+    # activities (ordered in time by id)
+    act_own, _ = w.fanout("activities", n, (0, 1, 1, 2))
+    nact = len(act_own)
+    astep = SPAN_S // max(nact, 1)
+
+    def act_ts(i: int) -> int:
+        return START_TS + (i - 1) * astep + h1(seed, 52, i) % max(astep, 1)
+
+    act_kinds = (
+        ("SubscriberList", "subscribe"),
+        ("SubscriberSeries", "start"),
+        ("SubscriberSeries", "complete"),
+        ("Log", "open"),
+        ("LinkData", "click"),
+        ("Update", ""),
+        ("Note", ""),
+        ("SubscriberEmail", "sent"),
+    )
+
+    def gen_act(i: int) -> Record:
+        o = act_own[i - 1]
+        hh = w.h("activities", i)
+        rt, action = hh.pick(act_kinds)
+        return {
+            "subscriberid": str(o),
+            "userid": "0",
+            "d_regionid": "1",
+            "account": None,
+            "reference_type": rt,
+            "reference_id": str(hh.n(500) + 1),
+            "reference_action": action,
+            "tstamp": fmt_offset(act_ts(i)),
+            "contact": str(o),
+            "user": None,
+            "id": str(i),
+        }
+
+    T["activities"] = Table(
+        "activities",
+        gen_act,
+        nact,
+        fast={
+            "tstamp": lambda i: fmt_offset(act_ts(i)),
+            "_ts:tstamp": act_ts,
+            "contact": lambda i: str(act_own[i - 1]),
+        },
+    )
+    # activities are not grouped by contact in id order, so index them for ?contact=
+    by_contact: dict[int, list[int]] = {}
+    for idx, o in enumerate(act_own, 1):
+        by_contact.setdefault(o, []).append(idx)
+    w.activities_by_contact = by_contact
+
+    # emailActivities
+    ea_own, _ = w.fanout("emailActivities", n, (0, 1))
+
+    def gen_ea(i: int) -> Record:
+        o, hh, t = w.contact_event("emailActivities", ea_own, i)
+        _, _, email = w.contact_basics(o)
+        uid = str(hh.n(nusers) + 1)
+        deal = str(hh.n(ndeals) + 1) if ndeals and hh.n(4) == 0 else "0"
+        return {
+            "subscriberid": str(o),
+            "userid": uid,
+            "d_id": deal,
+            "account": None,
+            "reltype": "Deal" if deal != "0" else "Subscriber",
+            "relid": deal if deal != "0" else str(o),
+            "from_name": "Sandbox Co",
+            "fromAddress": "sales@sandbox.example",
+            "toAddress": email,
+            "ccAddress": "",
+            "subject": hh.pick(names.SUBJECTS),
+            "message": "Hello from the sandbox.",
+            "series_id": "0",
+            "tstamp": fmt_offset(t),
+            "subscriber": str(o),
+            "user": uid,
+            "deal": deal if deal != "0" else None,
+            "id": str(i),
+        }
+
+    T["emailActivities"] = owned_table("emailActivities", gen_ea, ea_own, "subscriberid")
 
 
 def register(acct: CampaignReads) -> None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import time
 
-from . import query
+from . import names, query
+from .data import (
+    DAY,
+)
 from .mutate import WriteBase
 from .protocol import (
     ApiError,
@@ -24,11 +27,15 @@ from .protocol import (
 )
 from .resources import SPECS
 from .state import AccountState
+from .store import Record, Table
 from .util import (
+    SPAN_S,
+    START_TS,
     fmt_naive,
     fmt_offset,
     list_row,
 )
+from .world import World
 
 FIELD_TYPES = {
     "text",
@@ -235,6 +242,36 @@ class CatalogWrites(WriteBase):
         frec = self.t("fields").materialize(f) or {}
         frec["relations"] = [*frec.get("relations", []), str(j)]
         return Result(201, {"fieldRel": self.render("fieldRels", j)})
+
+
+# -- generated data --------------------------------------------------------------------
+def build(w: World) -> None:
+    """Generate this domain's contact-scaled tables (lazily rendered rows)."""
+    n = w.n
+    T = w.tables
+    ntags = 20 + n // 500 if n else 0
+
+    # tags
+    def gen_tag(i: int) -> Record:
+        hh = w.h("tags", i)
+        word = names.TAG_WORDS[(i - 1) % len(names.TAG_WORDS)]
+        tag = word if i <= len(names.TAG_WORDS) else f"{word}-{i}"
+        t = START_TS - 30 * DAY + hh.n(SPAN_S)
+        return {
+            "tagType": "contact",
+            "tag": tag,
+            "description": "",
+            "cdate": fmt_offset(t),
+            "subscriber_count": str(hh.n(n // 5 + 1)),
+            "created_timestamp": fmt_naive(t),
+            "updated_timestamp": fmt_naive(t),
+            "created_by": None,
+            "updated_by": None,
+            "deleted": "0",
+            "id": str(i),
+        }
+
+    T["tags"] = Table("tags", gen_tag, ntags)
 
 
 def register(acct: CatalogReads, w: CatalogWrites) -> None:

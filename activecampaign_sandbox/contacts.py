@@ -15,7 +15,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from . import query
+from . import names, query
+from .data import (
+    CONTACT_FIELDS,
+    DAY,
+)
 from .mutate import WriteBase, delete_cascade, link_written
 from .protocol import (
     DATE_RE,
@@ -33,15 +37,19 @@ from .protocol import (
 )
 from .resources import SPECS
 from .state import AccountState
-from .store import Record
+from .store import Record, Table, owned_table
 from .util import (
+    START_TS,
     ZERO_DATE,
     ZERO_DATETIME,
+    fmt_date,
     fmt_naive,
     fmt_naive_utc,
     fmt_offset,
+    h1,
     parse_ts,
 )
+from .world import World
 
 # include= values GET /contacts honours: response key -> (child table, field holding the
 # contact id). All are sideloaded by GET /contacts/{id} or are the contact's own links.
@@ -662,6 +670,251 @@ class ContactWrites(WriteBase):
         )
         link_written(self.a, c, now)
         return Result(201, {"contactAutomation": self.a.render("contactAutomations", j)})
+
+
+# -- generated data --------------------------------------------------------------------
+def build(w: World) -> None:
+    """Generate this domain's contact-scaled tables (lazily rendered rows)."""
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    ntags = 20 + n // 500 if n else 0
+    nlists = len(T["lists"])
+    nfields = len(T["fields"])
+    nauto = len(T["automations"])
+
+    def gen_contact(i: int) -> Record:
+        first, last, email = w.contact_basics(i)
+        c = w.contact_cdate(i)
+        u = w.contact_udate(i)
+        hh = w.h("contacts", i)
+        bounced = hh.n(40) == 0
+        phone = "" if hh.n(3) == 0 else f"+1-555-{hh.n(900) + 100:03d}-{hh.n(10000):04d}"
+        if i % 97 == 0:
+            first = ""
+        nc, nu = fmt_naive(c), fmt_naive(u)  # one formatting per timestamp
+        oc = nc[:10] + "T" + nc[11:] + "-05:00"
+        ou = nu[:10] + "T" + nu[11:] + "-05:00"
+        return {
+            "cdate": oc,
+            "email": email,
+            "phone": phone,
+            "firstName": first,
+            "lastName": last,
+            "orgid": "0",
+            "orgname": "",
+            "segmentio_id": "",
+            "bounced_hard": "1" if bounced else "0",
+            "bounced_soft": "0",
+            "bounced_date": nu[:10] if bounced else ZERO_DATE,
+            "ip": "0",
+            "ua": "",
+            "hash": hh.hex(32),
+            "socialdata_lastcheck": ZERO_DATETIME,
+            "email_local": "",
+            "email_domain": "",
+            "sentcnt": str(hh.n(60)),
+            "rating_tstamp": ZERO_DATE,
+            "gravatar": str(hh.n(2)),
+            "deleted": "0",
+            "anonymized": "0",
+            "adate": nu if hh.n(2) else None,
+            "udate": ou,
+            "edate": nu if hh.n(3) == 0 else ZERO_DATETIME,
+            "deleted_at": None,
+            "created_utc_timestamp": fmt_naive_utc(c),
+            "updated_utc_timestamp": fmt_naive_utc(u),
+            "created_timestamp": nc,
+            "updated_timestamp": nu,
+            "created_by": None,
+            "updated_by": None,
+            "email_empty": False,
+            "mpp_tracking": "0",
+            "scoreValues": [],
+            "accountContacts": [],
+            "id": str(i),
+            "organization": None,
+        }
+
+    T["contacts"] = Table(
+        "contacts",
+        gen_contact,
+        n,
+        fast={
+            "udate": lambda i: fmt_offset(w.contact_udate(i)),
+            "cdate": lambda i: fmt_offset(w.contact_cdate(i)),
+            "email": lambda i: w.contact_basics(i)[2],
+            "_ts:udate": w.contact_udate,
+            "_ts:cdate": w.contact_cdate,
+        },
+    )
+
+    # contactTags
+    ct_own, ct_slot = w.fanout("contactTags", n, (0, 1, 2, 2, 3, 3, 3, 2))
+
+    def ct_tag(i: int) -> int:
+        o = ct_own[i - 1]
+        return (h1(seed, 41, o) % ntags + 7 * ct_slot[i - 1]) % ntags + 1
+
+    def gen_ct(i: int) -> Record:
+        o = ct_own[i - 1]
+        c = w.contact_cdate(o)
+        t = w.ts_between(w.h("contactTags", i), c)
+        return {
+            "contact": str(o),
+            "tag": str(ct_tag(i)),
+            "cdate": fmt_offset(t),
+            "created_timestamp": fmt_naive(t),
+            "updated_timestamp": fmt_naive(t),
+            "created_by": None,
+            "updated_by": None,
+            "id": str(i),
+        }
+
+    T["contactTags"] = owned_table(
+        "contactTags", gen_ct, ct_own, "contact", {"tag": lambda i: str(ct_tag(i))}
+    )
+
+    # contactLists
+    cl_own, cl_slot = w.fanout("contactLists", n, (1, 1, 2, 2))
+
+    def cl_list(i: int) -> int:
+        return (h1(seed, 42, cl_own[i - 1]) % nlists + 3 * cl_slot[i - 1]) % nlists + 1
+
+    def cl_status(i: int) -> str:
+        return "2" if h1(seed, 43, i) % 8 == 0 else "1"
+
+    def gen_cl(i: int) -> Record:
+        o = cl_own[i - 1]
+        c = w.contact_cdate(o)
+        hh = w.h("contactLists", i)
+        s = w.ts_between(hh, c)
+        st = cl_status(i)
+        # udate is the unsubscribe date (null while subscribed); the membership last
+        # changed when it was unsubscribed, else when it was made
+        u = w.ts_between(hh, s) if st == "2" else s
+        first, last, _ = w.contact_basics(o)
+        return {
+            "contact": str(o),
+            "list": str(cl_list(i)),
+            "form": None,
+            "seriesid": "0",
+            "sdate": fmt_offset(s),
+            "udate": fmt_offset(u) if st == "2" else None,
+            "status": st,
+            "responder": "1",
+            "sync": "0",
+            "unsubreason": "Too many emails" if st == "2" else None,
+            "campaign": None,
+            "message": None,
+            "first_name": first,
+            "last_name": last,
+            "ip4Sub": "0",
+            "sourceid": "0",
+            "autosyncLog": None,
+            "ip4_last": "0",
+            "ip4Unsub": "0",
+            "unsubscribeAutomation": None,
+            "automation": None,
+            "created_timestamp": fmt_offset(s),
+            "updated_timestamp": fmt_offset(u),
+            "id": str(i),
+        }
+
+    T["contactLists"] = owned_table(
+        "contactLists",
+        gen_cl,
+        cl_own,
+        "contact",
+        {"list": lambda i: str(cl_list(i)), "status": cl_status},
+    )
+
+    # fieldValues
+    fv_own, fv_slot = w.fanout("fieldValues", n, (2, 3, 3, 4))
+
+    def fv_field(i: int) -> int:
+        return (h1(seed, 44, fv_own[i - 1]) % nfields + 5 * fv_slot[i - 1]) % nfields + 1
+
+    def fv_value(i: int) -> str:
+        f = fv_field(i)
+        _, typ, _, opts = CONTACT_FIELDS[f - 1]
+        hh = w.h("fieldValues#v", i)
+        if typ in ("dropdown", "radio"):
+            return hh.pick(opts)
+        if typ in ("checkbox", "multiselect", "listbox"):
+            chosen = [o for o in opts if hh.n(2)] or [opts[0]]
+            return "||" + "||".join(chosen) + "||"
+        if typ == "date":
+            return fmt_date(START_TS - hh.n(40 * 365) * DAY)
+        if typ == "datetime":
+            return fmt_offset(w.ts_between(hh, START_TS))
+        if f == 5:
+            return hh.pick(("Engineer", "Manager", "Director", "Founder", "Analyst"))
+        if f == 8:
+            return str(hh.n(100000) / 100)
+        if f == 12:
+            return f"https://www.{hh.pick(names.DOMAINS)}/"
+        if f == 10:
+            return hh.pick(("import", "form", "api", ""))
+        return hh.pick(names.NOTE_TEXTS) if hh.n(2) else ""
+
+    def gen_fv(i: int) -> Record:
+        o, hh, c = w.contact_event("fieldValues", fv_own, i)
+        u = w.ts_between(hh, c)
+        return {
+            "contact": str(o),
+            "field": str(fv_field(i)),
+            "value": fv_value(i),
+            "cdate": fmt_offset(c),
+            "udate": fmt_offset(u),
+            "created_by": "0",
+            "updated_by": "0",
+            "owner": str(o),
+            "id": str(i),
+        }
+
+    T["fieldValues"] = owned_table(
+        "fieldValues",
+        gen_fv,
+        fv_own,
+        "contact",
+        {"field": lambda i: str(fv_field(i)), "value": fv_value},
+    )
+
+    # contactAutomations
+    ca_own, _ = w.fanout("contactAutomations", n, (1, 0, 0, 0, 0))
+
+    def gen_ca(i: int) -> Record:
+        o = ca_own[i - 1]
+        hh = w.h("contactAutomations", i)
+        a = hh.n(nauto) + 1
+        add = w.ts_between(hh, w.contact_cdate(o))
+        done = hh.n(3) > 0
+        last = w.ts_between(hh, add)
+        total = 4 + hh.n(6)
+        comp = total if done else hh.n(total)
+        return {
+            "contact": str(o),
+            "seriesid": str(a),
+            "startid": "0",
+            "status": "2" if done else "1",
+            "batchid": None,
+            "adddate": fmt_offset(add),
+            "remdate": fmt_offset(last) if done else None,
+            "timespan": str(last - add) if done else None,
+            "lastblock": str(hh.n(30)),
+            "lastlogid": str(hh.n(100000)),
+            "lastdate": fmt_offset(last),
+            "in_als": "0",
+            "completedElements": comp,
+            "totalElements": total,
+            "completed": 1 if done else 0,
+            "completeValue": 100 if done else int(comp * 100 / total),
+            "automation": str(a),
+            "id": str(i),
+        }
+
+    T["contactAutomations"] = owned_table("contactAutomations", gen_ca, ca_own, "contact")
 
 
 def register(acct: ContactReads, w: ContactWrites) -> None:

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from . import names
 from .catalog import FIELD_TYPES
+from .data import (
+    DAY,
+)
 from .mutate import WriteBase
 from .protocol import (
     DATE_RE,
@@ -30,8 +35,13 @@ from .protocol import (
 from .resources import SPECS
 from .store import Record, Table
 from .util import (
+    START_TS,
+    fmt_date,
     fmt_naive,
+    h1,
+    salt_of,
 )
+from .world import World
 
 # documented fieldType values of account and deal custom field definitions: the contact
 # field types less listbox, plus currency and number
@@ -398,6 +408,66 @@ class CustomFieldWrites(WriteBase):
             return Result(200, {})
 
         return fn
+
+
+# -- generated data --------------------------------------------------------------------
+def custom_field_data(
+    w: World,
+    name: str,
+    parent_key: str,
+    meta_key: str,
+    parents: int,
+    spec: tuple[tuple[str, str, tuple[str, ...] | None, str | None], ...],
+    parent_created: Callable[[int], int],
+) -> None:
+    own, slot = w.fanout(name, parents, (1, 2, 2, 3))
+    seed = w.seed
+    nf = len(spec)
+
+    def field_of(i: int) -> int:
+        return (h1(seed, salt_of(name), own[i - 1]) % nf + slot[i - 1]) % nf + 1
+
+    def gen(i: int) -> Record:
+        p = own[i - 1]
+        f = field_of(i)
+        _, typ, opts, cur = spec[f - 1]
+        hh = w.h(name, i)
+        val: Any
+        if typ == "dropdown":
+            val = hh.pick(opts or ("",))
+        elif typ == "multiselect":
+            val = [o for o in (opts or ()) if hh.n(2)] or [(opts or ("",))[0]]
+        elif typ == "number":
+            val = hh.n(5000)
+        elif typ == "currency":
+            val = hh.n(10**7)
+        elif typ == "date":
+            val = fmt_date(START_TS - hh.n(3650) * DAY)
+        else:
+            val = hh.pick(names.NOTE_TEXTS)
+        c = w.ts_between(hh, parent_created(p))
+        u = w.ts_between(hh, c)
+        rec: Record = {
+            "id": str(i),
+            meta_key: f,
+            parent_key: p,
+            "customFieldId": f,
+            "createdTimestamp": fmt_naive(c),
+            "updatedTimestamp": fmt_naive(u),
+            "fieldValue": val,
+        }
+        if cur:
+            rec["fieldCurrency"] = cur
+        return rec
+
+    w.tables[name] = Table(
+        name,
+        gen,
+        len(own),
+        fast={parent_key: lambda i: own[i - 1]},
+        owner_field=parent_key,
+        owners=own,
+    )
 
 
 def register(w: CustomFieldWrites) -> None:

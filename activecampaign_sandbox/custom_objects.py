@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import time
 import uuid
+from typing import Any
 
-from . import query
+from . import names, query
+from .data import (
+    CO_SCHEMAS,
+    coprime_step,
+    seeded_uuid,
+)
 from .mutate import WriteBase
 from .protocol import (
     Request,
@@ -24,10 +30,14 @@ from .protocol import (
 )
 from .resources import SPECS
 from .state import AccountState
-from .store import Table
+from .store import Record, Table
 from .util import (
+    SPAN_S,
+    START_TS,
+    fmt_date,
     fmt_utc_z,
 )
+from .world import World
 
 
 class CustomObjectReads(AccountState):
@@ -179,6 +189,57 @@ class CustomObjectWrites(WriteBase):
         i = t.insert(rec)
         idx[ext] = i
         return Result(201, {"record": t.get(i)})
+
+
+# -- generated data --------------------------------------------------------------------
+def build_records_table(w: World, si: int, sid: str, count: int) -> None:
+    name = f"customObjects/records/{sid}"
+    seed = w.seed
+    slug, _, _, flds = CO_SCHEMAS[si - 1]
+    n = w.n
+    stride = coprime_step(n, 7 + 2 * si)
+
+    def rec_contact(i: int) -> int:
+        return ((i - 1) * stride + si) % n + 1
+
+    def gen(i: int) -> Record:
+        hh = w.h(name, i)
+        vals = []
+        for fid, _, typ, opts in flds:
+            if typ == "dropdown":
+                v: Any = hh.pick(opts)
+            elif typ == "number":
+                v = hh.n(2000) + 1
+            elif typ == "date":
+                v = fmt_date(START_TS + hh.n(SPAN_S))
+            elif typ == "datetime":
+                v = fmt_utc_z(START_TS + hh.n(SPAN_S))
+            else:
+                v = hh.pick(names.PRODUCT_WORDS)
+            vals.append({"id": fid, "value": v})
+        c = w.ts_between(hh, w.contact_cdate(rec_contact(i)))
+        u = w.ts_between(hh, c)
+        return {
+            "id": seeded_uuid(seed, 60 + si, i),
+            "externalId": f"{slug}-{i}",
+            "schemaId": sid,
+            "fields": vals,
+            "relationships": {"primary-contact": [str(rec_contact(i))]},
+            "createdTimestamp": fmt_utc_z(c),
+            "updatedTimestamp": fmt_utc_z(u),
+        }
+
+    w.tables[name] = Table(name, gen, count, fast={"externalId": lambda i: f"{slug}-{i}"})
+
+
+def build(w: World) -> None:
+    """Generate this domain's contact-scaled tables (lazily rendered rows)."""
+    n = w.n
+
+    # custom object records, one table per schema
+    nrec = n // 10 if n else 0
+    for si, schema_id in enumerate(w.schema_ids, 1):
+        build_records_table(w, si, schema_id, nrec)
 
 
 def register(acct: CustomObjectReads, w: CustomObjectWrites) -> None:

@@ -12,6 +12,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from . import names
+from .custom_fields import custom_field_data
+from .data import (
+    DAY,
+    DEAL_FIELDS,
+    coprime_step,
+)
 from .mutate import WriteBase
 from .protocol import (
     Request,
@@ -28,12 +35,17 @@ from .protocol import (
 )
 from .resources import NOTE_PARENTS, SPECS
 from .state import AccountState
-from .store import Record
+from .store import Record, Table, owned_table
 from .util import (
+    ANCHOR_TS,
+    SPAN_S,
+    START_TS,
     ZERO_DATETIME,
     fmt_naive,
     fmt_offset,
+    h1,
 )
+from .world import World
 
 # a note's reltype -> the table of the record it hangs on
 NOTE_TABLES = {
@@ -217,6 +229,221 @@ class DealWrites(WriteBase):
             return Result(201, {"note": self.render("notes", i)})
 
         return fn
+
+
+# -- generated data --------------------------------------------------------------------
+def build(w: World) -> None:
+    """Generate this domain's contact-scaled tables (lazily rendered rows)."""
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    nusers = len(T["users"])
+    nstages = len(T["dealStages"])
+    nacc = len(T["accounts"])
+
+    # deals
+    ndeals = n // 10 if n else 0
+    dstride = coprime_step(n, 104729)
+
+    def deal_contact(i: int) -> int:
+        return ((i - 1) * dstride + 17) % n + 1
+
+    def deal_stage(i: int) -> int:
+        return h1(seed, 48, i) % nstages + 1
+
+    def deal_created(i: int) -> int:
+        return w.contact_cdate(deal_contact(i)) + h1(seed, 49, i) % (30 * DAY)
+
+    def deal_updated(i: int) -> int:
+        c = deal_created(i)
+        return c + h1(seed, 50, i) % max(ANCHOR_TS - c, 1)
+
+    def wp_on(i: int) -> bool:
+        return h1(seed, 58, i) % 120 < 100
+
+    def gen_deal(i: int) -> Record:
+        hh = w.h("deals", i)
+        st = deal_stage(i)
+        c = deal_created(i)
+        u = deal_updated(i)
+        status = hh.pick(("0", "0", "0", "1", "2"))
+        acc = str(hh.n(nacc) + 1) if nacc and hh.n(3) else None
+        return {
+            "hash": hh.hex(8),
+            "owner": str(hh.n(nusers) + 1),
+            "contact": str(deal_contact(i)),
+            "organization": None,
+            "group": str(w.stage_group[st]),
+            "stage": str(st),
+            "title": f"{hh.pick(names.PRODUCT_WORDS)} deal {i}",
+            "description": "" if hh.n(2) else hh.pick(names.NOTE_TEXTS),
+            "percent": "0",
+            "cdate": fmt_offset(c),
+            "mdate": fmt_offset(u),
+            "nextdate": None,
+            "nexttaskid": None,
+            "value": str(hh.n(5000) * 100),
+            "currency": hh.pick(names.CURRENCIES),
+            # a number (or null) in the documented example
+            "winProbability": h1(seed, 58, i) % 120 if wp_on(i) else None,
+            "winProbabilityMdate": fmt_offset(u) if wp_on(i) else None,
+            "status": status,
+            "activitycount": str(hh.n(10)),
+            "nextdealid": None,
+            # naive, or the zero date while the deal is open, as documented
+            "edate": fmt_naive(u) if status != "0" else ZERO_DATETIME,
+            "isDisabled": False,
+            "account": acc,
+            "customerAccount": acc,
+            "id": str(i),
+        }
+
+    T["deals"] = Table(
+        "deals",
+        gen_deal,
+        ndeals,
+        fast={
+            "mdate": lambda i: fmt_offset(deal_updated(i)),
+            "cdate": lambda i: fmt_offset(deal_created(i)),
+            "_ts:mdate": deal_updated,
+            "_ts:cdate": deal_created,
+            "stage": lambda i: str(deal_stage(i)),
+            "group": lambda i: str(w.stage_group[deal_stage(i)]),
+            "contact": lambda i: str(deal_contact(i)),
+        },
+    )
+
+    custom_field_data(
+        w,
+        "dealCustomFieldData",
+        "dealId",
+        "dealCustomFieldMetumId",
+        ndeals,
+        DEAL_FIELDS,
+        deal_created,
+    )
+
+    # dealTasks
+    dt_own, _ = w.fanout("dealTasks", ndeals, (0, 1))
+    ntt = len(T["dealTasktypes"])
+
+    def gen_dt(i: int) -> Record:
+        d = dt_own[i - 1]
+        hh = w.h("dealTasks", i)
+        c = w.ts_between(hh, deal_created(d))
+        due = c + hh.n(20 * DAY)
+        done = hh.n(2)
+        u = w.ts_between(hh, c)
+        uid = str(hh.n(nusers) + 1)
+        return {
+            "duedate": fmt_offset(due),
+            "edate": fmt_offset(due + 1800),
+            "status": str(done),
+            "title": hh.pick(("Follow up", "Send proposal", "Call back", "Demo")),
+            "note": "",
+            "relid": str(d),
+            "reltype": "Deal",
+            "d_tasktypeid": str(hh.n(ntt) + 1),
+            "userid": uid,
+            "assignee": uid,
+            "automation": None,
+            "outcomeId": str(hh.n(4) + 1) if done else None,
+            "outcomeInfo": None,
+            "cdate": fmt_offset(c),
+            "udate": fmt_offset(u),
+            "done_automation": None,
+            "owner": {"type": "deal", "id": str(d)},
+            "user": uid,
+            "id": str(i),
+        }
+
+    T["dealTasks"] = owned_table("dealTasks", gen_dt, dt_own, "relid")
+
+    # dealActivities
+    da_own, _ = w.fanout("dealActivities", ndeals, (1, 2, 2, 3))
+
+    def gen_da(i: int) -> Record:
+        d = da_own[i - 1]
+        hh = w.h("dealActivities", i)
+        c = w.ts_between(hh, deal_created(d))
+        action = hh.pick(("add", "stage", "update", "note"))
+        return {
+            "d_dealid": str(d),
+            "d_stageid": str(deal_stage(d)),
+            "userid": str(hh.n(nusers) + 1),
+            "seriesid": "0",
+            "dataId": str(d),
+            "dataType": "deal",
+            "dataAction": action,
+            "dataOldval": str(hh.n(nstages) + 1) if action == "stage" else "",
+            "dataNewval": str(deal_stage(d)) if action == "stage" else "",
+            "cdate": fmt_offset(c),
+            "deal": str(d),
+            "user": str(hh.n(nusers) + 1),
+            "id": str(i),
+        }
+
+    T["dealActivities"] = owned_table("dealActivities", gen_da, da_own, "d_dealid")
+
+    # contactDeals (secondary contacts on deals)
+    cd_own, _ = w.fanout("contactDeals", ndeals, (0, 1))
+
+    def gen_cd(i: int) -> Record:
+        d = cd_own[i - 1]
+        hh = w.h("contactDeals", i)
+        ct = (deal_contact(d) + 1 + hh.n(max(n - 1, 1))) % n + 1 if n > 1 else 1
+        t = w.ts_between(hh, deal_created(d))
+        return {
+            "deal": str(d),
+            "contact": str(ct),
+            "role": str(hh.n(3) + 1),
+            "cdate": fmt_offset(t),
+            "udate": fmt_offset(t),
+            "id": str(i),
+        }
+
+    T["contactDeals"] = owned_table("contactDeals", gen_cd, cd_own, "deal")
+
+    # notes
+    nnotes = n // 20 if n else 0
+
+    def note_rel(i: int) -> tuple[str, int]:
+        v = h1(seed, 51, i)
+        kind = v % 5
+        if kind <= 2 or (kind == 3 and not ndeals) or (kind == 4 and not nacc):
+            return "Subscriber", (v >> 8) % n + 1
+        if kind == 3:
+            return "Deal", (v >> 8) % ndeals + 1
+        return "CustomerAccount", (v >> 8) % nacc + 1
+
+    def gen_note(i: int) -> Record:
+        hh = w.h("notes", i)
+        rt, rid = note_rel(i)
+        c = START_TS + hh.n(SPAN_S)
+        m = w.ts_between(hh, c)
+        uid = str(hh.n(nusers) + 1)
+        return {
+            "note": hh.pick(names.NOTE_TEXTS),
+            "relid": str(rid),
+            "reltype": rt,
+            "userid": uid,
+            "is_draft": "0",
+            "cdate": fmt_offset(c),
+            "mdate": fmt_offset(m),
+            "user": uid,
+            "owner": {
+                "type": {"Subscriber": "contact", "Deal": "deal", "CustomerAccount": "account"}[rt],
+                "id": str(rid),
+            },
+            "id": str(i),
+        }
+
+    T["notes"] = Table(
+        "notes",
+        gen_note,
+        nnotes,
+        fast={"relid": lambda i: str(note_rel(i)[1]), "reltype": lambda i: note_rel(i)[0]},
+    )
 
 
 def register(acct: DealReads, w: DealWrites) -> None:

@@ -7,8 +7,14 @@ validated first, so a bad product answers a 422 and stores nothing of the order.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from typing import Any
 
+from . import names
+from .data import (
+    DAY,
+    coprime_step,
+)
 from .mutate import WriteBase
 from .protocol import (
     EMAIL_RE,
@@ -21,11 +27,15 @@ from .protocol import (
     sid,
     wrapper,
 )
-from .store import Record
+from .store import Record, Table, owned_table
 from .util import (
+    SPAN_S,
+    START_TS,
     fmt_offset,
+    h1,
     parse_ts,
 )
+from .world import World
 
 
 class EcommerceWrites(WriteBase):
@@ -244,6 +254,158 @@ class EcommerceWrites(WriteBase):
             rec["orderProducts"] = [str(p) for p in prods]
             rec["totalProducts"] = len(prods)
         return Result(200, {"ecomOrder": self.render("ecomOrders", i)})
+
+
+# -- generated data --------------------------------------------------------------------
+def build(w: World) -> None:
+    """Generate this domain's contact-scaled tables (lazily rendered rows)."""
+    n = w.n
+    seed = w.seed
+    T = w.tables
+    nconn = len(T["connections"])
+
+    # ecommerce
+    ncust = n // 10 if n else 0
+    cstride = coprime_step(n, 15485863)
+
+    def cust_contact(i: int) -> int:
+        return ((i - 1) * cstride + 3) % n + 1
+
+    def cust_conn(i: int) -> int:
+        return h1(seed, 53, i) % nconn + 1
+
+    def gen_cust(i: int) -> Record:
+        hh = w.h("ecomCustomers", i)
+        ct = cust_contact(i)
+        orders = hh.n(6)
+        rev = orders * (1000 + hh.n(20000))
+        t = w.ts_between(hh, w.contact_cdate(ct))
+        return {
+            "connectionid": str(cust_conn(i)),
+            "externalid": f"cust-{100000 + i}",
+            "email": w.contact_basics(ct)[2],
+            "totalRevenue": str(rev),
+            "totalOrders": str(orders),
+            "totalProducts": str(orders * 2),
+            "avgRevenuePerOrder": str(rev // orders if orders else 0),
+            "avgProductCategory": hh.pick(names.CATEGORIES) if orders else "",
+            "tstamp": fmt_offset(t),
+            "acceptsMarketing": str(hh.n(2)),
+            "connection": str(cust_conn(i)),
+            "id": str(i),
+        }
+
+    T["ecomCustomers"] = Table(
+        "ecomCustomers",
+        gen_cust,
+        ncust,
+        fast={
+            "email": lambda i: w.contact_basics(cust_contact(i))[2],
+            "connectionid": lambda i: str(cust_conn(i)),
+            "externalid": lambda i: f"cust-{100000 + i}",
+        },
+    )
+
+    norders = n // 20 if n else 0
+    op_own, _op_slot = w.fanout("ecomOrderProducts", norders, (1, 2, 2, 3))
+
+    def order_cust(i: int) -> int:
+        return h1(seed, 54, i) % ncust + 1
+
+    def order_products(i: int) -> list[int]:
+        lo = bisect_left(op_own, i)
+        hi = bisect_right(op_own, i)
+        return list(range(lo + 1, hi + 1))
+
+    def product_price(i: int) -> int:
+        return 500 + h1(seed, 55, i) % 20000
+
+    def product_qty(i: int) -> int:
+        return 1 + h1(seed, 56, i) % 3
+
+    def order_created(i: int) -> int:
+        return START_TS + h1(seed, 57, i) % SPAN_S
+
+    def gen_order(i: int) -> Record:
+        hh = w.h("ecomOrders", i)
+        cu = order_cust(i)
+        conn = cust_conn(cu)
+        prods = order_products(i)
+        subtotal = sum(product_price(p) * product_qty(p) for p in prods)
+        ship = hh.pick((0, 0, 499, 999))
+        tax = subtotal // 10
+        disc = hh.pick((0, 0, 0, 500))
+        c = order_created(i)
+        u = w.ts_between(hh, c, c + 20 * DAY)
+        abandoned = hh.n(12) == 0
+        return {
+            "externalid": None if abandoned else str(500000 + i),
+            "externalcheckoutid": f"chk-{i}" if abandoned else None,
+            "source": hh.pick(("1", "1", "0")),
+            "email": w.contact_basics(cust_contact(cu))[2],
+            "currency": "USD",
+            "connectionid": str(conn),
+            "customerid": str(cu),
+            "orderUrl": f"https://shop.example/orders/{500000 + i}",
+            "shippingMethod": hh.pick(("UPS Ground", "USPS", "FedEx 2Day")),
+            # the documented list example sends these as JSON numbers
+            "shippingAmount": ship,
+            "taxAmount": tax,
+            "discountAmount": disc,
+            "totalPrice": subtotal + ship + tax - disc,
+            "totalProducts": len(prods),
+            "createdDate": fmt_offset(c),
+            "updatedDate": fmt_offset(u),
+            "externalCreatedDate": fmt_offset(c - 60),
+            "externalUpdatedDate": fmt_offset(u - 60),
+            "state": 2 if abandoned else 1,
+            "abandonedDate": fmt_offset(c) if abandoned else None,
+            "orderNumber": str(500000 + i),
+            "orderDate": fmt_offset(c - 60),
+            "tstamp": fmt_offset(u),
+            "orderProducts": [str(p) for p in prods],
+            "orderDiscounts": [],
+            "connection": str(conn),
+            "customer": str(cu),
+            "id": str(i),
+        }
+
+    T["ecomOrders"] = Table(
+        "ecomOrders",
+        gen_order,
+        norders,
+        fast={
+            "customerid": lambda i: str(order_cust(i)),
+            "connectionid": lambda i: str(cust_conn(order_cust(i))),
+            "email": lambda i: w.contact_basics(cust_contact(order_cust(i)))[2],
+        },
+    )
+
+    def gen_op(i: int) -> Record:
+        o = op_own[i - 1]
+        hh = w.h("ecomOrderProducts", i)
+        nm = hh.pick(names.PRODUCT_WORDS)
+        sku = f"SKU-{hh.n(9000) + 1000}"
+        return {
+            "externalid": f"prod-{hh.n(500) + 1}",
+            "name": nm,
+            "price": str(product_price(i)),
+            "quantity": str(product_qty(i)),
+            "category": hh.pick(names.CATEGORIES),
+            "sku": sku,
+            "description": f"A fine {nm.lower()}",
+            "imageUrl": f"https://shop.example/img/{sku}.png",
+            "productUrl": f"https://shop.example/p/{sku}",
+            "createdDate": fmt_offset(order_created(o)),
+            "updatedDate": fmt_offset(order_created(o)),
+            "tstamp": fmt_offset(order_created(o)),
+            "orderid": str(o),
+            "connectionid": str(cust_conn(order_cust(o))),
+            "id": str(i),
+            "ecomOrder": str(o),
+        }
+
+    T["ecomOrderProducts"] = owned_table("ecomOrderProducts", gen_op, op_own, "orderid")
 
 
 def register(w: EcommerceWrites) -> None:

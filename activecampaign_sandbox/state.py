@@ -12,11 +12,12 @@ import threading
 import traceback
 from typing import Any
 
-from .data import WEBHOOK_EVENTS, build_world
+from .data import WEBHOOK_EVENTS
 from .options import SandboxOptions
 from .protocol import ApiError, Params, Request, Result, Router, json_body, template_guess
 from .resources import SPECS
 from .store import QueryCache, Table
+from .world import World
 
 DEFAULTS = SandboxOptions()
 
@@ -26,14 +27,13 @@ class AccountState:
 
     def __init__(
         self,
-        seed: int = DEFAULTS.seed,
-        contacts: int = DEFAULTS.contacts,
+        world: World,
         import_delay_s: float = DEFAULTS.import_delay_s,
         import_false_window_s: float = DEFAULTS.import_false_window_s,
     ) -> None:
         self.import_delay_s = import_delay_s
         self.import_false_window_s = import_false_window_s
-        self.world = build_world(seed, contacts)
+        self.world = world
         self.lock = threading.RLock()
         self.version = 0
         self.cache = QueryCache()
