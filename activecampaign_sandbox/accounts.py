@@ -11,33 +11,14 @@ import time
 from typing import Any
 
 from . import names, query
-from .custom_fields import custom_field_data
-from .data import (
-    ACCOUNT_FIELDS,
-    DAY,
-    coprime_step,
-)
+from .custom_fields import ACCOUNT_FIELDS, custom_field_data
 from .mutate import WriteBase, link_written
-from .protocol import (
-    Request,
-    Result,
-    err,
-    missing,
-    require,
-    sid,
-    wrapper,
-)
+from .protocol import Request, Result, err, missing, require, sid, wrapper
 from .resources import SPECS
 from .state import AccountState
 from .store import Record, Table, owned_table
-from .util import (
-    ANCHOR_TS,
-    SPAN_S,
-    START_TS,
-    fmt_offset,
-    h1,
-)
-from .world import World, ascii_fold
+from .util import ANCHOR_TS, DAY_S, SPAN_S, START_TS, fmt_offset, h1
+from .world import World, ascii_fold, coprime_step
 
 
 class AccountReads(AccountState):
@@ -189,7 +170,7 @@ def build(w: World) -> None:
     nacc = n // 20 if n else 0
 
     def acc_created(i: int) -> int:
-        return START_TS + h1(seed, 45, i) % (SPAN_S - 10 * DAY)
+        return START_TS + h1(seed, 45, i) % (SPAN_S - 10 * DAY_S)
 
     def acc_updated(i: int) -> int:
         c = acc_created(i)

@@ -23,7 +23,6 @@ from . import (
     control,
     custom_fields,
     custom_objects,
-    data,
     deals,
     ecommerce,
     extras,
@@ -40,7 +39,13 @@ def build_world(seed: int = DEFAULTS.seed, contacts: int = DEFAULTS.contacts) ->
     """Every table of one account: the configuration first, then each domain's
     contact-scaled tables (in the order their references need), then the lesser endpoints."""
     w = World(seed, contacts)
-    data.build_config(w)
+    account_config.build_config(w)
+    catalog.build_config(w)
+    deals.build_config(w)
+    custom_fields.build_config(w)
+    campaigns.build_config(w)
+    ecommerce.build_config(w)
+    custom_objects.build_config(w)
     catalog.build(w)
     contacts_domain.build(w)
     accounts.build(w)

@@ -8,24 +8,25 @@ of its own (the `contact` and `after` parameters).
 from __future__ import annotations
 
 from . import names, query
-from .protocol import (
-    ApiError,
-    Params,
-    Request,
-    Result,
-    not_found,
-    parse_int,
-)
+from .protocol import ApiError, Params, Request, Result, not_found, parse_int
 from .resources import SPECS
 from .state import AccountState
 from .store import Record, Table, owned_table
-from .util import (
-    SPAN_S,
-    START_TS,
-    fmt_offset,
-    h1,
-)
+from .util import DAY_S, SPAN_S, START_TS, fmt_offset, h1
 from .world import World
+
+AUTOMATION_NAMES = (
+    "Welcome series",
+    "Abandoned cart",
+    "Re-engagement",
+    "Lead scoring",
+    "Birthday",
+    "Onboarding",
+    "Trial nurture",
+    "Post-purchase",
+    "Win-back",
+    "Event follow-up",
+)
 
 
 class CampaignReads(AccountState):
@@ -99,6 +100,159 @@ class CampaignReads(AccountState):
 
 
 # -- generated data --------------------------------------------------------------------
+def build_config(w: World) -> None:
+    """Generate this domain's account configuration (small tables, built eagerly)."""
+    seed = w.seed
+    autos = []
+    for i, nm in enumerate(AUTOMATION_NAMES, 1):
+        t = w.config_ts("automations", i)
+        autos.append(
+            {
+                "name": nm,
+                "cdate": fmt_offset(t),
+                "mdate": fmt_offset(t + 3 * DAY_S),
+                "userid": "1",
+                "status": "1" if i % 4 else "2",
+                "entered": str(h1(seed, 7, i) % 5000),
+                "exited": str(h1(seed, 8, i) % 3000),
+                "hidden": "0",
+                "defaultscreenshot": "",
+                "screenshot": "",
+                "id": str(i),
+            }
+        )
+    w.eager("automations", autos)
+
+    msgs, camps = [], []
+    for i in range(1, 16):
+        hh = w.h("campaigns", i)
+        t = w.config_ts("campaigns", i) + i * 20 * DAY_S
+        subj = hh.pick(names.SUBJECTS)
+        msgs.append(
+            {
+                "userid": "1",
+                "ed_instanceid": "0",
+                "ed_version": "2",
+                "cdate": fmt_offset(t),
+                "mdate": fmt_offset(t + 3600),
+                "name": subj,
+                "fromname": "Sandbox Co",
+                "fromemail": "news@sandbox.example",
+                "reply2": "",
+                "priority": "3",
+                "charset": "utf-8",
+                "encoding": "quoted-printable",
+                "format": "mime",
+                "subject": subj,
+                "preheader_text": "",
+                "text": f"{subj}\n\n--",
+                "html": f"<p>{subj}</p>",
+                "htmlfetch": "",
+                "textfetch": "",
+                "hidden": "0",
+                "prev_id": "0",
+                "sourcesize": "0",
+                "user": "1",
+                "id": str(i),
+            }
+        )
+        sent = 200 + hh.n(5000)
+        opens = hh.n(sent)
+        sdate = fmt_offset(t + DAY_S) if i % 5 else None
+        camps.append(
+            {
+                "type": "single" if i % 4 else "automation",
+                "userid": "1",
+                "segmentid": "0",
+                "bounceid": "-1",
+                "realcid": "0",
+                "sendid": "0",
+                "threadid": "0",
+                "seriesid": str(i % 10 + 1) if i % 4 == 0 else "0",
+                "formid": "0",
+                "basetemplateid": "0",
+                "basemessageid": "0",
+                "addressid": "0",
+                "source": "web",
+                "name": f"{subj} #{i}",
+                "cdate": fmt_offset(t),
+                "mdate": fmt_offset(t + 7200),
+                "sdate": sdate,
+                "ldate": sdate,
+                "send_amt": str(sent),
+                "total_amt": str(sent),
+                "opens": str(opens),
+                "uniqueopens": str(opens // 2),
+                "linkclicks": str(opens // 3),
+                "uniquelinkclicks": str(opens // 5),
+                "subscriberclicks": str(opens // 5),
+                "forwards": "0",
+                "uniqueforwards": "0",
+                "hardbounces": str(hh.n(20)),
+                "softbounces": str(hh.n(40)),
+                "unsubscribes": str(hh.n(30)),
+                "unsubreasons": "0",
+                "updates": "0",
+                "socialshares": "0",
+                "replies": "0",
+                "uniquereplies": "0",
+                "status": "5" if sdate else "0",
+                "public": "1",
+                "mail_transfer": "0",
+                "mail_send": "1",
+                "mail_cleanup": "1",
+                "mailer_log_file": "0",
+                "tracklinks": "all",
+                "tracklinksanalytics": "0",
+                "trackreads": "1",
+                "trackreadsanalytics": "0",
+                "analytics_campaign_name": "",
+                "tweet": "0",
+                "facebook": "0",
+                "survey": "",
+                "embed_images": "0",
+                "htmlunsub": "1",
+                "textunsub": "1",
+                "htmlunsubdata": None,
+                "textunsubdata": None,
+                "recurring": "",
+                "willrecur": "0",
+                "split_type": "even",
+                "split_content": "0",
+                "split_offset": "0",
+                "split_offset_type": "day",
+                "split_winner_messageid": "0",
+                "split_winner_awaiting": "0",
+                "responder_offset": "0",
+                "responder_type": "subscribe",
+                "responder_existing": "0",
+                "reminder_field": "sdate",
+                "reminder_format": None,
+                "reminder_type": "month_day",
+                "reminder_offset": "0",
+                "reminder_offset_type": "day",
+                "reminder_offset_sign": "+",
+                "reminder_last_cron_run": None,
+                "activerss_interval": "day1",
+                "activerss_url": None,
+                "activerss_items": "10",
+                "ip4": "0",
+                "laststep": "",
+                "managetext": "0",
+                "schedule": "0",
+                "scheduleddate": None,
+                "waitpreview": "0",
+                "deletestamp": None,
+                "replysys": "0",
+                "user": "1",
+                "automation": str(i % 10 + 1) if i % 4 == 0 else None,
+                "id": str(i),
+            }
+        )
+    w.eager("messages", msgs)
+    w.eager("campaigns", camps)
+
+
 def build(w: World) -> None:
     """Generate this domain's contact-scaled tables (lazily rendered rows)."""
     n = w.n

@@ -11,30 +11,12 @@ import re
 import time
 
 from . import names, query
-from .data import (
-    DAY,
-)
 from .mutate import WriteBase
-from .protocol import (
-    ApiError,
-    Request,
-    Result,
-    as_int,
-    err,
-    missing,
-    sid,
-    wrapper,
-)
+from .protocol import ApiError, Request, Result, as_int, err, missing, sid, wrapper
 from .resources import SPECS
 from .state import AccountState
 from .store import Record, Table
-from .util import (
-    SPAN_S,
-    START_TS,
-    fmt_naive,
-    fmt_offset,
-    list_row,
-)
+from .util import DAY_S, SPAN_S, START_TS, fmt_naive, fmt_offset, list_row
 from .world import World
 
 FIELD_TYPES = {
@@ -49,6 +31,34 @@ FIELD_TYPES = {
     "hidden",
     "listbox",
 }
+
+
+LIST_NAMES = (
+    "Newsletter",
+    "Customers",
+    "Leads",
+    "Product Updates",
+    "Webinars",
+    "Partners",
+    "Beta",
+    "Events",
+)
+
+# Contact custom fields: (title, type, perstag, options)
+CONTACT_FIELDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("Company Size", "dropdown", "COMPANY_SIZE", ("1-10", "11-50", "51-200", "201+")),
+    ("Birthday", "date", "BIRTHDAY", ()),
+    ("Favourite Colour", "radio", "FAVOURITE_COLOUR", ("Red", "Green", "Blue")),
+    ("Interests", "checkbox", "INTERESTS", ("Email", "SMS", "Events", "Webinars")),
+    ("Job Title", "text", "JOB_TITLE", ()),
+    ("Notes", "textarea", "NOTES", ()),
+    ("Last Purchase", "datetime", "LAST_PURCHASE", ()),
+    ("Lifetime Value", "text", "LIFETIME_VALUE", ()),
+    ("Region", "listbox", "REGION", ("NA", "EMEA", "APAC", "LATAM")),
+    ("Source", "hidden", "SOURCE", ()),
+    ("Products Owned", "multiselect", "PRODUCTS_OWNED", ("Basic", "Pro", "Enterprise")),
+    ("Website", "text", "WEBSITE", ()),
+)
 
 
 class CatalogReads(AccountState):
@@ -245,6 +255,88 @@ class CatalogWrites(WriteBase):
 
 
 # -- generated data --------------------------------------------------------------------
+def build_config(w: World) -> None:
+    """Generate this domain's account configuration (small tables, built eagerly)."""
+    lists = []
+    for i, nm in enumerate(LIST_NAMES, 1):
+        t = w.config_ts("lists", i)
+        lists.append(
+            list_row(
+                nm,
+                nm.lower().replace(" ", "-"),
+                fmt_offset(t),
+                sender_name="Sandbox Co",
+                sender_addr1="1 Example Way",
+                sender_city="Springfield",
+                sender_state="IL",
+                sender_zip="62701",
+                sender_country="United States",
+                sender_url="https://sandbox.example",
+                sender_reminder="You signed up at sandbox.example",
+                udate=None if i % 3 else fmt_offset(t + 5 * DAY_S),
+                id=str(i),
+            )
+        )
+    w.eager("lists", lists)
+
+    fields, options, rels = [], [], []
+    for i, (title, typ, perstag, opts) in enumerate(CONTACT_FIELDS, 1):
+        t = w.config_ts("fields", i)
+        opt_ids = []
+        for j, o in enumerate(opts, 1):
+            oid = len(options) + 1
+            opt_ids.append(str(oid))
+            options.append(
+                {
+                    "field": str(i),
+                    "orderid": str(j),
+                    "value": o,
+                    "label": o,
+                    "isdefault": "0",
+                    "cdate": fmt_offset(t),
+                    "udate": fmt_offset(t),
+                    "id": str(oid),
+                }
+            )
+        rels.append(
+            {
+                "field": str(i),
+                "relid": "0",
+                "dorder": str(i),
+                "cdate": fmt_offset(t),
+                "id": str(i),
+            }
+        )
+        fields.append(
+            {
+                "title": title,
+                "descript": "",
+                "type": typ,
+                "isrequired": "0",
+                "perstag": perstag,
+                "defval": "",
+                "show_in_list": "0",
+                "rows": "0",
+                "cols": "0",
+                "visible": "1",
+                "service": "",
+                "ordernum": str(i),
+                "cdate": fmt_offset(t),
+                "udate": fmt_offset(t),
+                "created_timestamp": fmt_naive(t),
+                "updated_timestamp": fmt_naive(t),
+                "created_by": None,
+                "updated_by": None,
+                "options": opt_ids,
+                "relations": [str(i)],
+                "id": str(i),
+            }
+        )
+    w.eager("fields", fields)
+    w.eager("fieldOptions", options)
+    w.eager("fieldRels", rels)
+
+
 def build(w: World) -> None:
     """Generate this domain's contact-scaled tables (lazily rendered rows)."""
     n = w.n
@@ -256,7 +348,7 @@ def build(w: World) -> None:
         hh = w.h("tags", i)
         word = names.TAG_WORDS[(i - 1) % len(names.TAG_WORDS)]
         tag = word if i <= len(names.TAG_WORDS) else f"{word}-{i}"
-        t = START_TS - 30 * DAY + hh.n(SPAN_S)
+        t = START_TS - 30 * DAY_S + hh.n(SPAN_S)
         return {
             "tagType": "contact",
             "tag": tag,

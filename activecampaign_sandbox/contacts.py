@@ -16,10 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import names, query
-from .data import (
-    CONTACT_FIELDS,
-    DAY,
-)
+from .catalog import CONTACT_FIELDS
 from .mutate import WriteBase, delete_cascade, link_written
 from .protocol import (
     DATE_RE,
@@ -39,6 +36,7 @@ from .resources import SPECS
 from .state import AccountState
 from .store import Record, Table, owned_table
 from .util import (
+    DAY_S,
     START_TS,
     ZERO_DATE,
     ZERO_DATETIME,
@@ -845,7 +843,7 @@ def build(w: World) -> None:
             chosen = [o for o in opts if hh.n(2)] or [opts[0]]
             return "||" + "||".join(chosen) + "||"
         if typ == "date":
-            return fmt_date(START_TS - hh.n(40 * 365) * DAY)
+            return fmt_date(START_TS - hh.n(40 * 365) * DAY_S)
         if typ == "datetime":
             return fmt_offset(w.ts_between(hh, START_TS))
         if f == 5:

@@ -15,9 +15,6 @@ from typing import Any, NamedTuple
 
 from . import names
 from .catalog import FIELD_TYPES
-from .data import (
-    DAY,
-)
 from .mutate import WriteBase
 from .protocol import (
     DATE_RE,
@@ -34,13 +31,7 @@ from .protocol import (
 )
 from .resources import SPECS
 from .store import Record, Table
-from .util import (
-    START_TS,
-    fmt_date,
-    fmt_naive,
-    h1,
-    salt_of,
-)
+from .util import DAY_S, START_TS, fmt_date, fmt_naive, h1, salt_of
 from .world import World
 
 # documented fieldType values of account and deal custom field definitions: the contact
@@ -48,6 +39,26 @@ from .world import World
 META_FIELD_TYPES = (FIELD_TYPES - {"listbox"}) | {"currency", "number"}
 # keys FieldUpdateCustomFieldMetaRequest documents (the type cannot be changed)
 META_UPDATABLE = ("fieldLabel", "displayOrder", "fieldDefault", "fieldOptions", "isFormVisible")
+
+
+# (label, type, options, currency)
+ACCOUNT_FIELDS: tuple[tuple[str, str, tuple[str, ...] | None, str | None], ...] = (
+    ("Industry", "dropdown", ("Retail", "Software", "Finance", "Health"), None),
+    ("Employees", "number", None, None),
+    ("Annual Revenue", "currency", None, "usd"),
+    ("Founded", "date", None, None),
+    ("Description", "textarea", None, None),
+    ("Segments", "multiselect", ("SMB", "Mid", "Enterprise"), None),
+)
+
+DEAL_FIELDS: tuple[tuple[str, str, tuple[str, ...] | None, str | None], ...] = (
+    ("Lead Source", "dropdown", ("Web", "Referral", "Event", "Outbound"), None),
+    ("Close Reason", "text", None, None),
+    ("Contract Value", "currency", None, "usd"),
+    ("Expected Close", "date", None, None),
+    ("Competitors", "multiselect", ("Acme", "Globex", "Initech"), None),
+    ("Seats", "number", None, None),
+)
 
 
 def _update_datum(t: Table, j: int, changes: Record, currency: Any, now: float) -> None:
@@ -411,6 +422,36 @@ class CustomFieldWrites(WriteBase):
 
 
 # -- generated data --------------------------------------------------------------------
+def build_config(w: World) -> None:
+    """Generate this domain's account configuration (small tables, built eagerly)."""
+    for name, spec in (
+        ("accountCustomFieldMeta", ACCOUNT_FIELDS),
+        ("dealCustomFieldMeta", DEAL_FIELDS),
+    ):
+        rows = []
+        for i, (label, typ, opts, cur) in enumerate(spec, 1):
+            t = w.config_ts(name, i)
+            rows.append(
+                {
+                    "id": str(i),
+                    "fieldLabel": label,
+                    "fieldType": typ,
+                    "fieldOptions": list(opts) if opts else None,
+                    "fieldDefault": None,
+                    "fieldDefaultCurrency": cur,
+                    "isFormVisible": 1 if i % 2 else 0,
+                    "isRequired": 0,
+                    "displayOrder": i,
+                    "personalization": "",
+                    "knownFieldId": None,
+                    "hideFieldFlag": 0,
+                    "createdTimestamp": fmt_naive(t),
+                    "updatedTimestamp": fmt_naive(t + DAY_S),
+                }
+            )
+        w.eager(name, rows)
+
+
 def custom_field_data(
     w: World,
     name: str,
@@ -442,7 +483,7 @@ def custom_field_data(
         elif typ == "currency":
             val = hh.n(10**7)
         elif typ == "date":
-            val = fmt_date(START_TS - hh.n(3650) * DAY)
+            val = fmt_date(START_TS - hh.n(3650) * DAY_S)
         else:
             val = hh.pick(names.NOTE_TEXTS)
         c = w.ts_between(hh, parent_created(p))

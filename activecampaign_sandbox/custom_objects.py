@@ -12,32 +12,45 @@ import uuid
 from typing import Any
 
 from . import names, query
-from .data import (
-    CO_SCHEMAS,
-    coprime_step,
-    seeded_uuid,
-)
 from .mutate import WriteBase
-from .protocol import (
-    Request,
-    Result,
-    as_int,
-    err,
-    missing,
-    not_found_detail,
-    sid,
-    wrapper,
-)
+from .protocol import Request, Result, as_int, err, missing, not_found_detail, sid, wrapper
 from .resources import SPECS
 from .state import AccountState
 from .store import Record, Table
-from .util import (
-    SPAN_S,
-    START_TS,
-    fmt_date,
-    fmt_utc_z,
+from .util import DAY_S, SPAN_S, START_TS, fmt_date, fmt_utc_z
+from .world import World, coprime_step, seeded_uuid
+
+CO_SCHEMAS = (
+    (
+        "subscription",
+        "Subscription",
+        "Subscriptions",
+        (
+            ("plan", "Plan", "dropdown", ("basic", "pro", "enterprise")),
+            ("renewal-date", "Renewal date", "date", ()),
+            ("seats", "Seats", "number", ()),
+        ),
+    ),
+    (
+        "vehicle",
+        "Vehicle",
+        "Vehicles",
+        (
+            ("make", "Make", "text", ()),
+            ("model-year", "Model year", "number", ()),
+            ("registered", "Registered", "datetime", ()),
+        ),
+    ),
+    (
+        "ticket",
+        "Support ticket",
+        "Support tickets",
+        (
+            ("subject", "Subject", "text", ()),
+            ("priority", "Priority", "dropdown", ("low", "normal", "high")),
+        ),
+    ),
 )
-from .world import World
 
 
 class CustomObjectReads(AccountState):
@@ -192,6 +205,56 @@ class CustomObjectWrites(WriteBase):
 
 
 # -- generated data --------------------------------------------------------------------
+def build_config(w: World) -> None:
+    """Generate this domain's account configuration (small tables, built eagerly)."""
+    seed = w.seed
+    # Custom object schemas
+    schemas = []
+    for i, (slug, sing, plur, flds) in enumerate(CO_SCHEMAS, 1):
+        sid = seeded_uuid(seed, 31, i)
+        w.schema_ids.append(sid)
+        t = w.config_ts("schemas", i)
+        fl = []
+        for fid, label, typ, opts in flds:
+            f: Record = {
+                "id": fid,
+                "labels": {"singular": label, "plural": label + "s"},
+                "type": typ,
+                "required": fid == flds[0][0],
+                "inherited": False,
+            }
+            if opts:
+                f["options"] = [{"id": o, "value": o} for o in opts]
+            fl.append(f)
+        schemas.append(
+            {
+                "id": sid,
+                "slug": slug,
+                "visibility": "private",
+                "labels": {"singular": sing, "plural": plur},
+                "description": f"{plur} synced from the sandbox",
+                "appId": None,
+                "fields": fl,
+                "icons": {
+                    "default": "https://d226aj4ao1t61q.cloudfront.net/n9b9n8nyc_customobject.png"
+                },
+                "relationships": [
+                    {
+                        "id": "primary-contact",
+                        "labels": {"singular": "Primary Contact", "plural": "Primary Contacts"},
+                        "description": "Primary contact to this object",
+                        "namespace": "contacts",
+                        "hasMany": False,
+                        "inherited": False,
+                    }
+                ],
+                "createdTimestamp": fmt_utc_z(t),
+                "updatedTimestamp": fmt_utc_z(t + DAY_S),
+            }
+        )
+    w.eager("customObjects/schemas", schemas)
+
+
 def build_records_table(w: World, si: int, sid: str, count: int) -> None:
     name = f"customObjects/records/{sid}"
     seed = w.seed

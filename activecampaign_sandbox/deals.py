@@ -13,12 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import names
-from .custom_fields import custom_field_data
-from .data import (
-    DAY,
-    DEAL_FIELDS,
-    coprime_step,
-)
+from .custom_fields import DEAL_FIELDS, custom_field_data
 from .mutate import WriteBase
 from .protocol import (
     Request,
@@ -36,16 +31,8 @@ from .protocol import (
 from .resources import NOTE_PARENTS, SPECS
 from .state import AccountState
 from .store import Record, Table, owned_table
-from .util import (
-    ANCHOR_TS,
-    SPAN_S,
-    START_TS,
-    ZERO_DATETIME,
-    fmt_naive,
-    fmt_offset,
-    h1,
-)
-from .world import World
+from .util import ANCHOR_TS, DAY_S, SPAN_S, START_TS, ZERO_DATETIME, fmt_naive, fmt_offset, h1
+from .world import World, coprime_step
 
 # a note's reltype -> the table of the record it hangs on
 NOTE_TABLES = {
@@ -54,6 +41,22 @@ NOTE_TABLES = {
     "CustomerAccount": "accounts",
     "DealTask": "dealTasks",
 }
+
+
+PIPELINES = (
+    ("Sales", ("To Contact", "Qualified", "Proposal", "Negotiation", "Won")),
+    ("Onboarding", ("Kickoff", "Setup", "Training", "Live")),
+    ("Partnerships", ("Intro", "Evaluation", "Signed")),
+)
+
+TASK_TYPES = ("Call", "Email", "Meeting", "To-do")
+
+OUTCOMES = (
+    ("Connected", "3"),
+    ("Left voicemail", "2"),
+    ("No answer", "2"),
+    ("Not interested", "1"),
+)
 
 
 class DealReads(AccountState):
@@ -232,6 +235,92 @@ class DealWrites(WriteBase):
 
 
 # -- generated data --------------------------------------------------------------------
+def build_config(w: World) -> None:
+    """Generate this domain's account configuration (small tables, built eagerly)."""
+    stages, pipelines = [], []
+    for gi, (title, stage_names) in enumerate(PIPELINES, 1):
+        t = w.config_ts("dealGroups", gi)
+        sids = []
+        for order, sname in enumerate(stage_names, 1):
+            sid = len(stages) + 1
+            sids.append(str(sid))
+            stages.append(
+                {
+                    "group": str(gi),
+                    "title": sname,
+                    "color": "32B0FC",
+                    "order": str(order),
+                    "width": "280",
+                    "dealOrder": "next-action DESC",
+                    "cardRegion1": "title",
+                    "cardRegion2": "next-action",
+                    "cardRegion3": "show-avatar",
+                    "cardRegion4": "contact-fullname-orgname",
+                    "cardRegion5": "value",
+                    "cdate": fmt_offset(t),
+                    "udate": fmt_offset(t),
+                    "id": str(sid),
+                }
+            )
+        pipelines.append(
+            {
+                "title": title,
+                "currency": "usd",
+                "autoassign": "1",
+                "allgroups": "0",
+                "allusers": "1",
+                "cdate": fmt_offset(t),
+                "udate": fmt_offset(t),
+                "stages": sids,
+                "id": str(gi),
+            }
+        )
+    w.eager("dealGroups", pipelines)
+    w.eager("dealStages", stages)
+    w.stage_group = {int(s["id"]): int(s["group"]) for s in stages}
+    w.eager(
+        "dealTasktypes",
+        [{"title": tt, "status": "1", "id": str(i)} for i, tt in enumerate(TASK_TYPES, 1)],
+    )
+    w.eager(
+        "taskOutcomes",
+        [
+            {
+                "title": t,
+                "sentiment": s,
+                "cdate": fmt_offset(w.config_ts("taskOutcomes", i)),
+                "udate": fmt_offset(w.config_ts("taskOutcomes", i)),
+                "id": str(i),
+            }
+            for i, (t, s) in enumerate(OUTCOMES, 1)
+        ],
+    )
+    rels2 = []
+    for tt in range(1, len(TASK_TYPES) + 1):
+        for oc in range(1, len(OUTCOMES) + 1):
+            if (tt + oc) % 2 == 0 or tt == 1:
+                rels2.append(
+                    {
+                        "taskOutcomeId": str(oc),
+                        "dealTasktypeId": str(tt),
+                        "id": str(len(rels2) + 1),
+                    }
+                )
+    w.eager("tasktypeOutcomeRels", rels2)
+    w.eager(
+        "dealRoles",
+        [
+            {
+                "title": r,
+                "cdate": fmt_offset(w.config_ts("dealRoles", i)),
+                "udate": fmt_offset(w.config_ts("dealRoles", i)),
+                "id": str(i),
+            }
+            for i, r in enumerate(("Decision maker", "Champion", "Influencer"), 1)
+        ],
+    )
+
+
 def build(w: World) -> None:
     """Generate this domain's contact-scaled tables (lazily rendered rows)."""
     n = w.n
@@ -252,7 +341,7 @@ def build(w: World) -> None:
         return h1(seed, 48, i) % nstages + 1
 
     def deal_created(i: int) -> int:
-        return w.contact_cdate(deal_contact(i)) + h1(seed, 49, i) % (30 * DAY)
+        return w.contact_cdate(deal_contact(i)) + h1(seed, 49, i) % (30 * DAY_S)
 
     def deal_updated(i: int) -> int:
         c = deal_created(i)
@@ -331,7 +420,7 @@ def build(w: World) -> None:
         d = dt_own[i - 1]
         hh = w.h("dealTasks", i)
         c = w.ts_between(hh, deal_created(d))
-        due = c + hh.n(20 * DAY)
+        due = c + hh.n(20 * DAY_S)
         done = hh.n(2)
         u = w.ts_between(hh, c)
         uid = str(hh.n(nusers) + 1)

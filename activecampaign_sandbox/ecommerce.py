@@ -11,31 +11,11 @@ from bisect import bisect_left, bisect_right
 from typing import Any
 
 from . import names
-from .data import (
-    DAY,
-    coprime_step,
-)
 from .mutate import WriteBase
-from .protocol import (
-    EMAIL_RE,
-    Request,
-    Result,
-    as_int,
-    err,
-    missing,
-    require,
-    sid,
-    wrapper,
-)
+from .protocol import EMAIL_RE, Request, Result, as_int, err, missing, require, sid, wrapper
 from .store import Record, Table, owned_table
-from .util import (
-    SPAN_S,
-    START_TS,
-    fmt_offset,
-    h1,
-    parse_ts,
-)
-from .world import World
+from .util import DAY_S, SPAN_S, START_TS, fmt_offset, h1, parse_ts
+from .world import World, coprime_step
 
 
 class EcommerceWrites(WriteBase):
@@ -257,6 +237,41 @@ class EcommerceWrites(WriteBase):
 
 
 # -- generated data --------------------------------------------------------------------
+def build_config(w: World) -> None:
+    """Generate this domain's account configuration (small tables, built eagerly)."""
+    conns = []
+    for i, (svc, nm) in enumerate(
+        (
+            ("shopify", "Sandbox Shop"),
+            ("woocommerce", "Woo Store"),
+            ("fooCommerce", "Toystore, Inc."),
+        ),
+        1,
+    ):
+        t = w.config_ts("connections", i)
+        conns.append(
+            {
+                "isInternal": "0",
+                "connectionType": "ecommerce",
+                "service": svc,
+                "externalid": f"{svc}-store-{i}",
+                "name": nm,
+                "logoUrl": f"https://{svc}.example/logo.png",
+                "linkUrl": f"https://{svc}.example/",
+                "cdate": fmt_offset(t),
+                "udate": fmt_offset(t + DAY_S),
+                "status": "1",
+                "syncStatus": "0",
+                "sync_request_time": None,
+                "sync_start_time": None,
+                "lastSync": None,
+                "credentialExpiration": None,
+                "id": str(i),
+            }
+        )
+    w.eager("connections", conns)
+
+
 def build(w: World) -> None:
     """Generate this domain's contact-scaled tables (lazily rendered rows)."""
     n = w.n
@@ -336,7 +351,7 @@ def build(w: World) -> None:
         tax = subtotal // 10
         disc = hh.pick((0, 0, 0, 500))
         c = order_created(i)
-        u = w.ts_between(hh, c, c + 20 * DAY)
+        u = w.ts_between(hh, c, c + 20 * DAY_S)
         abandoned = hh.n(12) == 0
         return {
             "externalid": None if abandoned else str(500000 + i),

@@ -9,15 +9,7 @@ from __future__ import annotations
 
 from . import names
 from .store import Record, Table, owned_table
-from .util import (
-    ANCHOR_TS,
-    DAY_S,
-    START_TS,
-    fmt_naive,
-    fmt_offset,
-    h1,
-    salt_of,
-)
+from .util import ANCHOR_TS, DAY_S, START_TS, fmt_naive, fmt_offset, h1, salt_of
 from .world import World
 
 

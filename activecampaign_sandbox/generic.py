@@ -30,9 +30,7 @@ from .protocol import (
 from .resources import CHILDREN, EMPTY_CHILDREN, SPECS
 from .state import AccountState
 from .store import Table
-from .util import (
-    fmt_offset,
-)
+from .util import fmt_offset
 
 # the resources written through the documented generic PUT / DELETE of one record
 GENERIC_PUTS = (

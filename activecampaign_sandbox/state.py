@@ -12,10 +12,9 @@ import threading
 import traceback
 from typing import Any
 
-from .data import WEBHOOK_EVENTS
 from .options import SandboxOptions
 from .protocol import ApiError, Params, Request, Result, Router, json_body, template_guess
-from .resources import SPECS
+from .resources import SPECS, WEBHOOK_EVENTS
 from .store import QueryCache, Table
 from .world import World
 

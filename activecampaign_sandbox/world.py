@@ -11,10 +11,14 @@ from __future__ import annotations
 import unicodedata
 from array import array
 from collections.abc import Sequence
+from math import gcd
 
 from . import names
 from .store import Record, Table
-from .util import ANCHOR_TS, M64, SPAN_S, START_TS, H, h1, mix64, salt_of
+from .util import ANCHOR_TS, DAY_S, M64, SPAN_S, START_TS, H, h1, mix64, salt_of
+
+# configuration rows (users, lists, pipelines, ...) were created before any contact
+CONFIG_TS = START_TS - 90 * DAY_S
 
 
 def ascii_fold(s: str) -> str:
@@ -25,6 +29,20 @@ def ascii_fold(s: str) -> str:
 
 FIRST_ASCII = tuple(ascii_fold(x) for x in names.FIRST_NAMES)
 LAST_ASCII = tuple(ascii_fold(x) for x in names.LAST_NAMES)
+
+
+def seeded_uuid(seed: int, salt: int, i: int) -> str:
+    a = h1(seed, salt, i)
+    b = h1(seed, salt + 1, i)
+    s = f"{a:016x}{b:016x}"
+    return f"{s[:8]}-{s[8:12]}-4{s[13:16]}-a{s[17:20]}-{s[20:32]}"
+
+
+def coprime_step(n: int, start: int) -> int:
+    p = start
+    while n > 1 and gcd(p, n) != 1:
+        p += 1
+    return p
 
 
 class World:
@@ -40,6 +58,10 @@ class World:
         self.stage_group: dict[int, int] = {}
         #: contact id -> its generated activity ids, set by the activities generator
         self.activities_by_contact: dict[int, list[int]] = {}
+
+    def config_ts(self, table: str, i: int) -> int:
+        """A configuration row's creation time: within 80 days from 90 days before START_TS."""
+        return CONFIG_TS + h1(self.seed, salt_of(table), i) % (80 * DAY_S)
 
     def h(self, table: str, i: int) -> H:
         return H(self.seed, salt_of(table), i)
