@@ -8,10 +8,47 @@ record endpoints (generic.py) from their specs in resources.py.
 from __future__ import annotations
 
 from .protocol import Request, Result
-from .resources import WEBHOOK_EVENTS
+from .resources import WEBHOOK_EVENTS, Spec, make_spec
 from .state import AccountState
 from .util import DAY_S, fmt_naive, fmt_offset, h1
 from .world import World
+
+# how this domain's list and record endpoints answer (envelope keys, links, filters)
+SPECS: dict[str, Spec] = {
+    "users": make_spec(
+        "users", "user", ("lists", "userGroup", "dealGroupTotals", "dealGroupUsers", "configs")
+    ),
+    "groups": make_spec(
+        "groups",
+        "group",
+        (
+            "userGroups",
+            "groupLimits",
+            "dealGroupGroups",
+            "listGroups",
+            "addressGroups",
+            "automationGroups",
+        ),
+    ),
+    "groupLimits": make_spec("groupLimits", "groupLimit", ("group",)),
+    "segments": make_spec("segments", "segment", ()),
+    "forms": make_spec("forms", "form", ("address",)),
+    "webhooks": make_spec(
+        "webhooks",
+        "webhook",
+        (),
+        eq={"filters[name]": "name", "filters[url]": "url", "filters[listid]": "listid"},
+    ),
+    "addresses": make_spec("addresses", "address", ("addressGroup", "addressList", "forms")),
+    "brandings": make_spec("brandings", "branding", ("group",)),
+    "calendars": make_spec("calendars", "calendar", ("calendarRels", "calendarUsers")),
+    "savedResponses": make_spec("savedResponses", "savedResponse", ()),
+    "scores": make_spec("scores", "score", ("scoreRules",)),
+    "siteTrackingDomains": make_spec("siteTrackingDomains", "siteTrackingDomain", ()),
+    "eventTrackingEvents": make_spec("eventTrackingEvents", "eventTrackingEvent", ()),
+    "configs": make_spec("configs", "config", ()),
+    "personalizations": make_spec("personalizations", "personalization", ()),
+}
 
 
 class AccountConfigReads(AccountState):

@@ -14,11 +14,27 @@ from . import names, query
 from .custom_fields import ACCOUNT_FIELDS, custom_field_data
 from .mutate import WriteBase, link_written
 from .protocol import Request, Result, err, missing, require, sid, wrapper
-from .resources import SPECS
+from .resources import Spec, make_spec
 from .state import AccountState
 from .store import Record, Table, owned_table
 from .util import ANCHOR_TS, DAY_S, SPAN_S, START_TS, fmt_offset, h1
 from .world import World, ascii_fold, coprime_step
+
+# how this domain's list and record endpoints answer (envelope keys, links, filters)
+SPECS: dict[str, Spec] = {
+    "accounts": make_spec(
+        "accounts",
+        "account",
+        ("notes", "accountCustomFieldData", "accountContacts"),
+        like={"search": "name"},
+    ),
+    "accountContacts": make_spec(
+        "accountContacts",
+        "accountContact",
+        ("account", "contact"),
+        eq={"filters[contact]": "contact", "filters[account]": "account"},
+    ),
+}
 
 
 class AccountReads(AccountState):
@@ -27,7 +43,7 @@ class AccountReads(AccountState):
     def list_accounts(self, req: Request) -> Result:
         """count_deals=true fills contactCount/dealCount (0 otherwise, as documented)."""
         t = self.table("accounts")
-        ids, total, _, _ = query.run(self, "accounts", t, SPECS["accounts"], req.params)
+        ids, total, _, _ = query.run(self, "accounts", t, self.specs["accounts"], req.params)
         body = self.list_response("accounts", ids, total)
         if str(req.params.get("count_deals", "")).lower() in ("true", "1"):
             deals, contacts = self._account_counts()

@@ -31,6 +31,7 @@ from . import (
 from . import contacts as contacts_domain
 from .mutate import mutate_records
 from .options import SandboxOptions
+from .resources import Spec
 from .state import DEFAULTS
 from .world import World
 
@@ -55,6 +56,20 @@ def build_world(seed: int = DEFAULTS.seed, contacts: int = DEFAULTS.contacts) ->
     custom_objects.build(w)
     extras.build(w)
     return w
+
+
+#: every resource's spec, by name: the union of the domains' SPECS
+SPECS: dict[str, Spec] = {
+    **contacts_domain.SPECS,
+    **catalog.SPECS,
+    **accounts.SPECS,
+    **custom_fields.SPECS,
+    **deals.SPECS,
+    **campaigns.SPECS,
+    **account_config.SPECS,
+    **ecommerce.SPECS,
+    **custom_objects.SPECS,
+}
 
 
 class Writes(
@@ -89,7 +104,8 @@ class Account(
         import_delay_s: float = DEFAULTS.import_delay_s,
         import_false_window_s: float = DEFAULTS.import_false_window_s,
     ) -> None:
-        super().__init__(build_world(seed, contacts), import_delay_s, import_false_window_s)
+        world = build_world(seed, contacts)
+        super().__init__(world, SPECS, import_delay_s, import_false_window_s)
         self.list_includes = contacts_domain.SUPPORTED_INCLUDES
         w = self.writes = Writes(self)
         contacts_domain.register(self, w)

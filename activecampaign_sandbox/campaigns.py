@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import names, query
 from .protocol import ApiError, Params, Request, Result, not_found, parse_int
-from .resources import SPECS
+from .resources import Spec, make_spec
 from .state import AccountState
 from .store import Record, Table, owned_table
 from .util import DAY_S, SPAN_S, START_TS, fmt_offset, h1
@@ -27,6 +27,62 @@ AUTOMATION_NAMES = (
     "Win-back",
     "Event follow-up",
 )
+
+
+# how this domain's list and record endpoints answer (envelope keys, links, filters)
+SPECS: dict[str, Spec] = {
+    "automations": make_spec(
+        "automations",
+        "automation",
+        (
+            "campaigns",
+            "contactGoals",
+            "contactAutomations",
+            "blocks",
+            "goals",
+            "sms",
+            "sitemessages",
+        ),
+    ),
+    "campaigns": make_spec(
+        "campaigns",
+        "campaign",
+        (
+            "user",
+            "automation",
+            "campaignMessage",
+            "campaignMessages",
+            "links",
+            "aggregateRevenues",
+            "segment",
+            "campaignLists",
+        ),
+        eq={"filters[seriesid]": "seriesid"},
+    ),
+    "messages": make_spec("messages", "message", ("user", "messageLists", "campaignMessages")),
+    "activities": make_spec("activities", "activity", ("user", "contact", "reference")),
+    "emailActivities": make_spec(
+        "emailActivities",
+        "emailActivity",
+        ("user", "subscriber", "deal"),
+        eq={"filters[subscriberid]": "subscriberid", "filters[dealId]": "d_id"},
+    ),
+    "templates": make_spec("templates", "template", ()),
+    "links": make_spec(
+        "links", "link", ("campaign", "message"), eq={"filters[campaignid]": "campaignid"}
+    ),
+    "automationBlocks": make_spec("automationBlocks", "automationBlock", ()),
+    "bounceLogs": make_spec(
+        "bounceLogs", "bounceLog", ("bounce", "contact", "campaign", "message", "code")
+    ),
+    "campaignLists": make_spec("campaignLists", "campaignList", ("user", "list", "campaign")),
+    "campaignMessages": make_spec("campaignMessages", "campaignMessage", ("campaign", "message")),
+    "goals": make_spec("goals", "goal", ("automation", "automation_block")),
+    "conversions": make_spec("conversions", "conversion", ()),
+    "conversionTriggers": make_spec("conversionTriggers", "conversionTrigger", ("conversion",)),
+    "siteMessages": make_spec("siteMessages", "siteMessage", ()),
+    "sms": make_spec("sms", "sms", ("automation",)),
+}
 
 
 class CampaignReads(AccountState):
@@ -89,7 +145,7 @@ class CampaignReads(AccountState):
             self,
             "activities",
             t,
-            SPECS["activities"],
+            self.specs["activities"],
             p,
             extra,
             base,

@@ -13,7 +13,7 @@ import time
 from . import names, query
 from .mutate import WriteBase
 from .protocol import ApiError, Request, Result, as_int, err, missing, sid, wrapper
-from .resources import SPECS
+from .resources import Spec, make_spec
 from .state import AccountState
 from .store import Record, Table
 from .util import DAY_S, SPAN_S, START_TS, fmt_naive, fmt_offset, list_row
@@ -30,6 +30,29 @@ FIELD_TYPES = {
     "checkbox",
     "hidden",
     "listbox",
+}
+
+
+# how this domain's list and record endpoints answer (envelope keys, links, filters)
+SPECS: dict[str, Spec] = {
+    "fields": make_spec("fields", "field", ("options", "relations")),
+    "fieldOptions": make_spec(
+        "fieldOptions", "fieldOption", ("field",), eq={"filters[field]": "field"}
+    ),
+    "fieldRels": make_spec("fieldRels", "fieldRel", ("field",)),
+    "lists": make_spec(
+        "lists",
+        "list",
+        ("contactGoalLists", "user", "addressLists"),
+        eq={"filters[name]": "name"},
+    ),
+    "tags": make_spec(
+        "tags",
+        "tag",
+        ("contactGoalTags",),
+        like={"search": "tag", "filters[search]": "tag"},
+        eq={"filters[tag]": "tag", "filters[tagType]": "tagType"},
+    ),
 }
 
 
@@ -66,7 +89,7 @@ class CatalogReads(AccountState):
 
     def list_fields(self, req: Request) -> Result:
         t = self.table("fields")
-        ids, total, _, _ = query.run(self, "fields", t, SPECS["fields"], req.params)
+        ids, total, _, _ = query.run(self, "fields", t, self.specs["fields"], req.params)
         body = self.list_response("fields", ids, total)
         fo = self.table("fieldOptions")
         fr = self.table("fieldRels")

@@ -32,7 +32,7 @@ from .protocol import (
     sid,
     wrapper,
 )
-from .resources import SPECS
+from .resources import Spec, make_spec
 from .state import AccountState
 from .store import Record, Table, owned_table
 from .util import (
@@ -58,6 +58,76 @@ LIST_INCLUDES: dict[str, tuple[str, str]] = {
     "contactAutomations": ("contactAutomations", "contact"),
     "accountContacts": ("accountContacts", "contact"),
     "deals": ("deals", "contact"),
+}
+
+
+CONTACT_LINKS = (
+    "bounceLogs",
+    "contactAutomations",
+    "contactData",
+    "contactGoals",
+    "contactLists",
+    "contactLogs",
+    "contactTags",
+    "contactDeals",
+    "deals",
+    "fieldValues",
+    "geoIps",
+    "notes",
+    "organization",
+    "plusAppend",
+    "trackingLogs",
+    "scoreValues",
+    "accountContacts",
+    "automationEntryCounts",
+)
+
+# how this domain's list and record endpoints answer (envelope keys, links, filters)
+SPECS: dict[str, Spec] = {
+    "contacts": make_spec(
+        "contacts",
+        "contact",
+        CONTACT_LINKS,
+        date_filters={
+            "filters[updated_after]": ("udate", "ge"),
+            "filters[updated_before]": ("udate", "le"),
+            "filters[created_after]": ("cdate", "ge"),
+            "filters[created_before]": ("cdate", "le"),
+        },
+        order_alias={"first_name": "firstName", "last_name": "lastName", "name": "firstName"},
+    ),
+    "fieldValues": make_spec(
+        "fieldValues",
+        "fieldValue",
+        ("owner", "field"),
+        eq={"filters[fieldid]": "field", "filters[val]": "value"},
+    ),
+    "contactLists": make_spec(
+        "contactLists",
+        "contactList",
+        (
+            "automation",
+            "list",
+            "contact",
+            "form",
+            "autosyncLog",
+            "campaign",
+            "unsubscribeAutomation",
+            "message",
+        ),
+    ),
+    "contactTags": make_spec("contactTags", "contactTag", ("tag", "contact")),
+    "contactAutomations": make_spec(
+        "contactAutomations",
+        "contactAutomation",
+        ("automation", "contact", "contactGoals", "automationLogs"),
+        eq={"filters[contact]": "contact", "filters[seriesid]": "seriesid"},
+    ),
+    "contactData": make_spec("contactData", "contactDatum", ("contact",)),
+    "contactEmails": make_spec("contactEmails", "contactEmail", ("contact", "campaign", "message")),
+    "contactConversions": make_spec(
+        "contactConversions", "contactConversion", ("contact", "conversion")
+    ),
 }
 
 
@@ -168,7 +238,7 @@ class ContactReads(AccountState):
             self,
             "contacts",
             t,
-            SPECS["contacts"],
+            self.specs["contacts"],
             p,
             extra,
             candidates,

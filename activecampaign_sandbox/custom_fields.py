@@ -29,7 +29,7 @@ from .protocol import (
     sid,
     wrapper,
 )
-from .resources import SPECS
+from .resources import Spec, make_spec
 from .store import Record, Table
 from .util import DAY_S, START_TS, fmt_date, fmt_naive, h1, salt_of
 from .world import World
@@ -39,6 +39,39 @@ from .world import World
 META_FIELD_TYPES = (FIELD_TYPES - {"listbox"}) | {"currency", "number"}
 # keys FieldUpdateCustomFieldMetaRequest documents (the type cannot be changed)
 META_UPDATABLE = ("fieldLabel", "displayOrder", "fieldDefault", "fieldOptions", "isFormVisible")
+
+
+# how this domain's list and record endpoints answer (envelope keys, links, filters)
+SPECS: dict[str, Spec] = {
+    "accountCustomFieldMeta": make_spec(
+        "accountCustomFieldMeta",
+        "accountCustomFieldMetum",
+        ("accountCustomFieldData",),
+        meta=False,
+        default_limit=100,
+    ),
+    "accountCustomFieldData": make_spec(
+        "accountCustomFieldData",
+        "accountCustomFieldDatum",
+        ("account", "accountCustomFieldMetum"),
+        eq={"filters[customerAccountId]": "accountId"},
+        meta=False,
+    ),
+    "dealCustomFieldMeta": make_spec(
+        "dealCustomFieldMeta",
+        "dealCustomFieldMetum",
+        ("dealCustomFieldData",),
+        meta=False,
+        default_limit=100,
+    ),
+    "dealCustomFieldData": make_spec(
+        "dealCustomFieldData",
+        "dealCustomFieldDatum",
+        ("deal", "dealCustomFieldMetum"),
+        eq={"filters[dealId]": "dealId"},
+        meta=False,
+    ),
+}
 
 
 # (label, type, options, currency)
@@ -355,7 +388,7 @@ class CustomFieldWrites(WriteBase):
     def post_custom_meta(self, kind: str) -> Any:
         """POST /{account,deal}CustomFieldMeta: a new field definition (200, as documented)."""
         spec = CUSTOM_DATA[kind]
-        key = SPECS[spec.meta_table].singular
+        key = self.a.specs[spec.meta_table].singular
 
         def fn(req: Request) -> Result:
             data = wrapper(req, key)
@@ -386,7 +419,7 @@ class CustomFieldWrites(WriteBase):
     def put_custom_meta(self, kind: str) -> Any:
         """PUT /{account,deal}CustomFieldMeta/{id}: the documented keys only (not fieldType)."""
         spec = CUSTOM_DATA[kind]
-        key = SPECS[spec.meta_table].singular
+        key = self.a.specs[spec.meta_table].singular
 
         def fn(req: Request, rid: str) -> Result:
             data = wrapper(req, key)

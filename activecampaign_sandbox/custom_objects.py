@@ -14,7 +14,7 @@ from typing import Any
 from . import names, query
 from .mutate import WriteBase
 from .protocol import Request, Result, as_int, err, missing, not_found_detail, sid, wrapper
-from .resources import SPECS
+from .resources import Spec, make_spec
 from .state import AccountState
 from .store import Record, Table
 from .util import DAY_S, SPAN_S, START_TS, fmt_date, fmt_utc_z
@@ -51,6 +51,13 @@ CO_SCHEMAS = (
         ),
     ),
 )
+
+
+# how this domain's list and record endpoints answer (envelope keys, links, filters)
+SPECS: dict[str, Spec] = {
+    "customObjects/schemas": make_spec("schemas", "schema", ()),
+    "customObjects/records": make_spec("records", "record", ()),
+}
 
 
 class CustomObjectReads(AccountState):
@@ -104,7 +111,7 @@ class CustomObjectReads(AccountState):
                 extra.append(has)
         name = f"customObjects/records/{sid}"
         ids, total, limit, offset = query.run(
-            self, name, t, SPECS["customObjects/records"], req.params, extra
+            self, name, t, self.specs["customObjects/records"], req.params, extra
         )
         items = [t.get(i) for i in ids]
         return Result(

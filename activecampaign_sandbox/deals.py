@@ -28,7 +28,7 @@ from .protocol import (
     sid,
     wrapper,
 )
-from .resources import NOTE_PARENTS, SPECS
+from .resources import NOTE_PARENTS, Spec, make_spec
 from .state import AccountState
 from .store import Record, Table, owned_table
 from .util import ANCHOR_TS, DAY_S, SPAN_S, START_TS, ZERO_DATETIME, fmt_naive, fmt_offset, h1
@@ -40,6 +40,81 @@ NOTE_TABLES = {
     "Deal": "deals",
     "CustomerAccount": "accounts",
     "DealTask": "dealTasks",
+}
+
+
+# how this domain's list and record endpoints answer (envelope keys, links, filters)
+SPECS: dict[str, Spec] = {
+    "deals": make_spec(
+        "deals",
+        "deal",
+        (
+            "dealActivities",
+            "contact",
+            "contactDeals",
+            "group",
+            "nextTask",
+            "notes",
+            "account",
+            "customerAccount",
+            "organization",
+            "owner",
+            "scoreValues",
+            "stage",
+            "tasks",
+            "dealCustomFieldData",
+        ),
+        eq={
+            "filters[stage]": "stage",
+            "filters[group]": "group",
+            "filters[status]": "status",
+            "filters[owner]": "owner",
+        },
+        like={"filters[title]": "title"},
+        date_filters={
+            "filters[updated_after]": ("mdate", "ge"),
+            "filters[updated_before]": ("mdate", "le"),
+            "filters[created_after]": ("cdate", "ge"),
+            "filters[created_before]": ("cdate", "le"),
+        },
+    ),
+    "dealStages": make_spec(
+        "dealStages",
+        "dealStage",
+        ("group",),
+        eq={"filters[d_groupid]": "group"},
+        like={"filters[title]": "title"},
+    ),
+    "dealGroups": make_spec(
+        "dealGroups",
+        "dealGroup",
+        ("stages", "dealGroupUsers", "dealGroupGroups"),
+        like={"filters[title]": "title"},
+    ),
+    "dealTasks": make_spec(
+        "dealTasks",
+        "dealTask",
+        (
+            "activities",
+            "automation",
+            "blocks",
+            "dealTasktype",
+            "notes",
+            "user",
+            "assignee",
+            "taskNotifications",
+        ),
+    ),
+    "dealTasktypes": make_spec("dealTasktypes", "dealTasktype", ()),
+    "dealActivities": make_spec("dealActivities", "dealActivity", ("deal", "user", "stage")),
+    "dealRoles": make_spec("dealRoles", "dealRole", ()),
+    "contactDeals": make_spec("contactDeals", "contactDeal", ("deal", "contact")),
+    "notes": make_spec("notes", "note", ("activities", "user", "mentions", "notes", "owner")),
+    "taskOutcomes": make_spec(
+        "taskOutcomes", "taskOutcome", (), eq={"filters[sentiment]": "sentiment"}
+    ),
+    "tasktypeOutcomeRels": make_spec("tasktypeOutcomeRels", "tasktypeOutcomeRel", ()),
+    "dealGroupUsers": make_spec("dealGroupUsers", "dealGroupUser", ("dealGroup", "user")),
 }
 
 
@@ -68,7 +143,7 @@ class DealReads(AccountState):
         def fn(req: Request, pid: str) -> Result:
             i = parse_int(pid)
             if i is None or not self.table(parent).exists(i):
-                raise not_found(SPECS[parent].singular, pid)
+                raise not_found(self.specs[parent].singular, pid)
             t = self.table("notes")
             ids = [
                 n

@@ -13,9 +13,47 @@ from typing import Any
 from . import names
 from .mutate import WriteBase
 from .protocol import EMAIL_RE, Request, Result, as_int, err, missing, require, sid, wrapper
+from .resources import Spec, make_spec
 from .store import Record, Table, owned_table
 from .util import DAY_S, SPAN_S, START_TS, fmt_offset, h1, parse_ts
 from .world import World, coprime_step
+
+# how this domain's list and record endpoints answer (envelope keys, links, filters)
+SPECS: dict[str, Spec] = {
+    "connections": make_spec(
+        "connections",
+        "connection",
+        ("options", "customers"),
+        eq={"filters[service]": "service", "filters[externalid]": "externalid"},
+    ),
+    "ecomCustomers": make_spec(
+        "ecomCustomers",
+        "ecomCustomer",
+        ("connection", "orders"),
+        eq={
+            "filters[email]": "email",
+            "filters[externalid]": "externalid",
+            "filters[connectionid]": "connectionid",
+        },
+    ),
+    "ecomOrders": make_spec(
+        "ecomOrders",
+        "ecomOrder",
+        ("connection", "customer", "orderProducts", "orderDiscounts", "orderActivities"),
+        eq={
+            "filters[connectionid]": "connectionid",
+            "filters[externalid]": "externalid",
+            "filters[externalcheckoutid]": "externalcheckoutid",
+            "filters[email]": "email",
+            "filters[state]": "state",
+            "filters[customerid]": "customerid",
+            "filters[external_created_date]": "externalCreatedDate",
+        },
+        order_alias={"external_created_date": "externalCreatedDate"},
+    ),
+    "ecomOrderProducts": make_spec("ecomOrderProducts", "ecomOrderProduct", ("ecomOrder",)),
+    "ecomOrderActivities": make_spec("ecomOrderActivities", "ecomOrderActivity", ("ecomOrder",)),
+}
 
 
 class EcommerceWrites(WriteBase):

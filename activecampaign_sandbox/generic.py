@@ -27,7 +27,7 @@ from .protocol import (
     sid,
     wrapper,
 )
-from .resources import CHILDREN, EMPTY_CHILDREN, SPECS
+from .resources import CHILDREN, EMPTY_CHILDREN
 from .state import AccountState
 from .store import Table
 from .util import fmt_offset
@@ -85,7 +85,7 @@ class GenericReads(AccountState):
         total: int,
         table: Table | None = None,
     ) -> dict[str, Any]:
-        spec = SPECS[name]
+        spec = self.specs[name]
         items = [self.render(name, i, table) for i in ids]
         body: dict[str, Any] = {spec.key: [x for x in items if x is not None]}
         if spec.meta:
@@ -95,7 +95,7 @@ class GenericReads(AccountState):
     def generic_list(self, name: str) -> Callable[..., Result]:
         def fn(req: Request) -> Result:
             t = self.table(name)
-            ids, total, _, _ = query.run(self, name, t, SPECS[name], req.params)
+            ids, total, _, _ = query.run(self, name, t, self.specs[name], req.params)
             return Result(200, self.list_response(name, ids, total))
 
         return fn
@@ -105,11 +105,11 @@ class GenericReads(AccountState):
             i = parse_int(rid)
             rec = self.render(name, i) if i is not None else None
             if rec is None:
-                err = not_found(SPECS[name].singular, rid)
+                err = not_found(self.specs[name].singular, rid)
                 if name == "fieldValues":
                     err.status = 403  # documented: a missing fieldValue answers 403
                 raise err
-            return Result(200, {SPECS[name].singular: rec})
+            return Result(200, {self.specs[name].singular: rec})
 
         return fn
 
@@ -117,10 +117,10 @@ class GenericReads(AccountState):
         def fn(req: Request, pid: str) -> Result:
             i = parse_int(pid)
             if i is None or not self.table(parent).exists(i):
-                raise not_found(SPECS[parent].singular, pid)
+                raise not_found(self.specs[parent].singular, pid)
             t = self.table(tname)
             ids = t.children(fld, i)
-            return Result(200, {SPECS[tname].key: [self.render(tname, c) for c in ids]})
+            return Result(200, {self.specs[tname].key: [self.render(tname, c) for c in ids]})
 
         return fn
 
@@ -144,7 +144,7 @@ class GenericWrites(WriteBase):
 
     def generic_put(self, name: str) -> Any:
         """PUT /<name>/{id}: change the sent keys the record has, stamp its updated time."""
-        singular = SPECS[name].singular
+        singular = self.a.specs[name].singular
 
         def fn(req: Request, rid: str) -> Result:
             data = wrapper(req, singular)
@@ -192,7 +192,7 @@ class GenericWrites(WriteBase):
 
     def generic_delete(self, name: str) -> Any:
         def fn(req: Request, rid: str) -> Result:
-            t, i = self._stored(name, rid, SPECS[name].singular)
+            t, i = self._stored(name, rid, self.a.specs[name].singular)
             if name == "accounts":
                 self.account_names.pop(str(t.value(i, "name")).lower(), None)
             delete_cascade(self.a, name, i)
@@ -203,7 +203,7 @@ class GenericWrites(WriteBase):
 
     def extra_delete(self, name: str) -> Any:
         """DELETE /<name>/{id} of a table with no handler of its own: the row and its cascade."""
-        singular = SPECS[name].singular
+        singular = self.a.specs[name].singular
 
         def fn(req: Request, rid: str) -> Result:
             try:
@@ -224,7 +224,7 @@ class GenericWrites(WriteBase):
             t = self.a.world.tables[name]
             hit = next((i for i in t.ids if str(t.value(i, "name")) == key), None)
             if hit is None:
-                raise not_found(SPECS[name].singular, key)
+                raise not_found(self.a.specs[name].singular, key)
             delete_cascade(self.a, name, hit)
             return Result(200, {})
 
@@ -238,7 +238,7 @@ def register(acct: GenericReads, w: GenericWrites) -> None:
         r.add("GET", f"/{parent}/{{id}}/{child}", acct.child_list(parent, tname, fld))
     for (parent, child), key in EMPTY_CHILDREN.items():
         r.add("GET", f"/{parent}/{{id}}/{child}", acct.empty_child(key))
-    for name in SPECS:
+    for name in acct.specs:
         if "/" in name or name not in acct.world.tables:
             continue
         r.add("GET", f"/{name}", acct.generic_list(name))

@@ -14,7 +14,7 @@ from typing import Any
 
 from .options import SandboxOptions
 from .protocol import ApiError, Params, Request, Result, Router, json_body, template_guess
-from .resources import SPECS, WEBHOOK_EVENTS
+from .resources import WEBHOOK_EVENTS, Spec
 from .store import QueryCache, Table
 from .world import World
 
@@ -27,12 +27,15 @@ class AccountState:
     def __init__(
         self,
         world: World,
+        specs: dict[str, Spec],
         import_delay_s: float = DEFAULTS.import_delay_s,
         import_false_window_s: float = DEFAULTS.import_false_window_s,
     ) -> None:
         self.import_delay_s = import_delay_s
         self.import_false_window_s = import_false_window_s
         self.world = world
+        #: resource name -> how its endpoints answer (each domain's SPECS, merged)
+        self.specs = specs
         self.lock = threading.RLock()
         self.version = 0
         self.cache = QueryCache()
@@ -87,7 +90,7 @@ class AccountState:
         rec = t.get(i)
         if rec is None:
             return None
-        spec = SPECS.get(name)
+        spec = self.specs.get(name)
         out = dict(rec)
         if spec is not None and spec.links:
             rid = out.pop("id", str(i))
@@ -109,7 +112,7 @@ class AccountState:
         if name == "webhook/events":
             return [{"name": e} for e in WEBHOOK_EVENTS]
         t = self.world.tables[name]
-        spec_name = name if name in SPECS else ""
+        spec_name = name if name in self.specs else ""
         out = []
         ids = t.ids[offset:] if limit is None else t.ids[offset : offset + limit]
         for i in ids:
