@@ -3,6 +3,10 @@ and the authenticated user (GET /users/me).
 
 Users, groups, webhooks, configs, brandings and the rest are served by the generic list and
 record endpoints (generic.py) from their specs in resources.py.
+
+The module reads top-down: its resource specs (`SPECS`), read handlers, write handlers, the
+generators of its tables (`build_config` for configuration, `build` for contact-scaled rows)
+and `register`, which adds its routes.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Account names are unique per account, case-insensitively, as the API answers a duplicate with a
 422; the name index is kept here and dropped by change capture when an account goes. The
 count_deals option of GET /accounts is computed once per data version.
+
+The module reads top-down: its resource specs (`SPECS`), read handlers, write handlers, the
+generators of its tables (`build_config` for configuration, `build` for contact-scaled rows)
+and `register`, which adds its routes.
 """
 
 from __future__ import annotations

@@ -1,8 +1,12 @@
 """Campaigns and logs: the activity feed (account-wide or per contact).
 
 Campaigns, messages, links, email activities and bounce logs are read through the generic
-list endpoints (generic.py) from the specs in resources.py; only the activity feed has rules
+list endpoints (generic.py) from the specs below; only the activity feed has rules
 of its own (the `contact` and `after` parameters).
+
+The module reads top-down: its resource specs (`SPECS`), read handlers, write handlers, the
+generators of its tables (`build_config` for configuration, `build` for contact-scaled rows)
+and `register`, which adds its routes.
 """
 
 from __future__ import annotations

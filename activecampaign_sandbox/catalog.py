@@ -3,6 +3,10 @@
 They are small, written rarely and read by every contact write (a field value must name an
 existing field of a known type; a tag is found by name and type), so the field types and the
 find-or-create of tags live here for contacts.py to use.
+
+The module reads top-down: its resource specs (`SPECS`), read handlers, write handlers, the
+generators of its tables (`build_config` for configuration, `build` for contact-scaled rows)
+and `register`, which adds its routes.
 """
 
 from __future__ import annotations

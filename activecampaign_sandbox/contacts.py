@@ -6,6 +6,10 @@ stamps the contact, a list status carries its own dates. Those rules sit beside 
 reads (the filters, include= sideloads and page_input of GET /contacts) so the contract of a
 contact can be read in one place. The catalogues the links point at (tags, lists, fields)
 are catalog.py's.
+
+The module reads top-down: its resource specs (`SPECS`), read handlers, write handlers, the
+generators of its tables (`build_config` for configuration, `build` for contact-scaled rows)
+and `register`, which adds its routes.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Both kinds follow one documented shape (fieldType, fieldOptions, a datum per parent and
 field), so one set of handlers serves both, driven by a `CustomDatumSpec` per kind. The value
 checks follow the reference's field types (numbers, dates, currency, choices).
+
+The module reads top-down: its resource specs (`SPECS`), read handlers, write handlers, the
+generators of its tables (`build_config` for configuration, `build` for contact-scaled rows)
+and `register`, which adds its routes.
 """
 
 from __future__ import annotations

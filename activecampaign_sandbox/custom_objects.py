@@ -3,6 +3,10 @@
 The custom objects API speaks a different dialect (JSON:API-like errors, string ids, external
 ids that upsert, `meta` with count/limit/offset), which is why its reads and writes do not go
 through the generic per-resource handlers.
+
+The module reads top-down: its resource specs (`SPECS`), read handlers, write handlers, the
+generators of its tables (`build_config` for configuration, `build` for contact-scaled rows)
+and `register`, which adds its routes.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@ hang on contacts, deals, accounts and deal tasks.
 
 Deal custom fields are custom_fields.py's; deal stages, pipelines and tasks are written through
 the generic per-resource handlers (generic.py).
+
+The module reads top-down: its resource specs (`SPECS`), read handlers, write handlers, the
+generators of its tables (`build_config` for configuration, `build` for contact-scaled rows)
+and `register`, which adds its routes.
 """
 
 from __future__ import annotations

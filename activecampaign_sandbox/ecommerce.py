@@ -2,6 +2,10 @@
 
 An order carries its products in its body; they are stored as ecomOrderProducts rows and
 validated first, so a bad product answers a 422 and stores nothing of the order.
+
+The module reads top-down: its resource specs (`SPECS`), read handlers, write handlers, the
+generators of its tables (`build_config` for configuration, `build` for contact-scaled rows)
+and `register`, which adds its routes.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""Less central list endpoints: templates, campaign links and lists, automation blocks, goals,
-bounce logs, conversions, site messages, SMS, configs, personalizations, contact data, ...
+"""The lesser list endpoints, generated together: templates, campaign links and lists,
+automation blocks, goals, bounce logs, conversions, site messages, SMS, configs,
+personalizations, contact data, ...
 
-Small ones are built eagerly; the contact-scaled ones (contactData, bounceLogs, contactEmails,
-contactConversions, ecomOrderActivities) render lazily like the core tables.
+They are read-only list endpoints with no rules of their own (their specs are in their
+domains' modules: campaigns, account_config, contacts, ecommerce). Small ones are built eagerly;
+the contact-scaled ones render lazily like the core tables.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 generic PUT and DELETE of one record.
 
 Most of the API's ~70 list endpoints differ only in their envelope keys, links and filters, all
-of which are data (resources.SPECS); this module turns that data into routes. They are added
+of which are data (each domain's SPECS); this module turns that data into routes. They are added
 last, so a domain's own handler for the same path always wins.
 """
 

@@ -1,8 +1,11 @@
-"""Changing stored records the way the app does: stamp their updated times, touch a field.
+"""Changing stored records the way the app does, below every domain.
 
-Writes, the control API's `mutate` and the change-capture helpers all need "this record changed
-now" to look the same as it does in ActiveCampaign: every updated-time key the resource carries is
-stamped in its own format, and one visible field changes. One place for it, below every domain.
+Writes, the control API's `mutate`, deletes and bulk imports all need "this record changed now"
+to look as it does in ActiveCampaign: every updated-time key the resource carries is stamped in
+its own format (`stamp_updated`, `touch_record`); a write to one of a contact's links may stamp
+the contact too (`link_written`); a delete takes the rows that hang on the record with it
+(`delete_cascade`, by the `CASCADE` table). `WriteBase` is what every domain's write handlers
+share. Children are found through per-parent indexes, never by scanning a whole table.
 """
 
 from __future__ import annotations

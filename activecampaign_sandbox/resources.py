@@ -1,4 +1,10 @@
-"""Per-resource facts of the emulated API: envelope keys, links and documented filters."""
+"""The shape of a resource's endpoints (`Spec`) and the relations shared across domains.
+
+Each domain module declares the specs of its own resources (`SPECS`); api.py merges them. What
+stays here spans domains: child endpoints of a record (`/contacts/{id}/contactTags`, ...), the
+children the sandbox serves as empty lists, which parents notes hang on, and the documented
+webhook event names.
+"""
 
 from __future__ import annotations
 

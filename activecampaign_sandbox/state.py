@@ -1,8 +1,9 @@
-"""One account's state: its generated world, the write lock, caches and settings.
+"""One account's state: its generated world, resource specs, the write lock, caches, settings.
 
 Every domain reads and writes through this object, so it sits below all of them and knows no
-domain: the routes are added by each domain's `register` (see api.py, which assembles them).
-`handle` turns a routed call into a `Result`, answering a sandbox bug with a 500 naming it.
+domain: the world is built and the routes are added by api.py, which calls each domain's
+`build` and `register`. `handle` turns a routed call into a `Result`, answering a sandbox bug
+with a 500 naming it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The generated account's tables and the seeded helpers every generator shares.
 
-A `World` is only the tables (by resource name) plus the few facts that several domains derive
-their rows from: the seed, the number of contacts, and each contact's name, email and times.
-The generators that fill it live in their domains; keeping the shared helpers here lets any of
-them build on the others' tables without importing one another.
+A `World` is only the tables (by resource name) plus the few facts several domains derive their
+rows from: the seed, the number of contacts, each contact's name, email and times, and the
+configuration clock. The generators that fill it are each domain's `build_config` and `build`;
+keeping the shared helpers here lets a domain build on another's tables without importing it.
+Everything that scales with contacts renders lazily from (seed, table, id), so 100,000
+contacts start in about a second.
 """
 
 from __future__ import annotations
