@@ -357,6 +357,63 @@ def build_config(w: World) -> None:
             )
         ],
     )
+    build_configs_and_personalizations(w)
+
+
+def build_configs_and_personalizations(w: World) -> None:
+    """The lesser tables of this domain: account configs and personalization variables."""
+    w.eager(
+        "configs",
+        [
+            {
+                "keyname": k,
+                "section": sec,
+                "item": item,
+                "userid": "1",
+                "val": val,
+                "cdate": fmt_offset(w.content_ts("configs", i)),
+                "udate": fmt_offset(w.content_ts("configs", i)),
+                "created_timestamp": fmt_naive(w.content_ts("configs", i)),
+                "updated_timestamp": fmt_naive(w.content_ts("configs", i)),
+                "created_by": None,
+                "updated_by": None,
+                "owner": "1",
+                "id": str(i),
+            }
+            for i, (k, sec, item, val) in enumerate(
+                (
+                    ("deals.pipelines.default", "deals", "default_pipeline", "1"),
+                    ("contacts.list.columns", "contacts", "columns", "email,name,tags"),
+                    ("ui.theme", "ui", "theme", "light"),
+                    ("tasks.reminders", "tasks", "reminders", "1"),
+                ),
+                1,
+            )
+        ],
+    )
+    w.eager(
+        "personalizations",
+        [
+            {
+                "tag": tag,
+                "name": nm,
+                "format": "html",
+                "content": content,
+                "listids": "0",
+                "cdate": fmt_offset(w.content_ts("personalizations", i)),
+                "mdate": fmt_offset(w.content_ts("personalizations", i)),
+                "id": str(i),
+            }
+            for i, (tag, nm, content) in enumerate(
+                (
+                    ("COMPANY_FOOTER", "Company footer", "<p>Sandbox Co, 1 Example Way</p>"),
+                    ("SIGNOFF", "Sign-off", "<p>Cheers, the Sandbox team</p>"),
+                    ("PROMO", "Promo banner", "<p>20% off this week</p>"),
+                ),
+                1,
+            )
+        ],
+    )
 
 
 def register(acct: AccountConfigReads) -> None:

@@ -25,7 +25,6 @@ from . import (
     custom_objects,
     deals,
     ecommerce,
-    extras,
     generic,
 )
 from . import contacts as contacts_domain
@@ -38,7 +37,7 @@ from .world import World
 
 def build_world(seed: int = DEFAULTS.seed, contacts: int = DEFAULTS.contacts) -> World:
     """Every table of one account: the configuration first, then each domain's
-    contact-scaled tables (in the order their references need), then the lesser endpoints."""
+    contact-scaled tables (in the order their references need)."""
     w = World(seed, contacts)
     account_config.build_config(w)
     catalog.build_config(w)
@@ -54,7 +53,6 @@ def build_world(seed: int = DEFAULTS.seed, contacts: int = DEFAULTS.contacts) ->
     campaigns.build(w)
     ecommerce.build(w)
     custom_objects.build(w)
-    extras.build(w)
     return w
 
 

@@ -16,7 +16,7 @@ from .protocol import ApiError, Params, Request, Result, not_found, parse_int
 from .resources import Spec, make_spec
 from .state import AccountState
 from .store import Record, Table, owned_table
-from .util import DAY_S, SPAN_S, START_TS, fmt_offset, h1
+from .util import DAY_S, SPAN_S, START_TS, fmt_naive, fmt_offset, h1
 from .world import World
 
 AUTOMATION_NAMES = (
@@ -311,6 +311,225 @@ def build_config(w: World) -> None:
         )
     w.eager("messages", msgs)
     w.eager("campaigns", camps)
+    build_campaign_content(w)
+
+
+def build_campaign_content(w: World) -> None:
+    """The lesser tables of this domain: templates, links, campaign lists and messages,
+    automation blocks, goals, conversions, site messages, SMS."""
+    seed = w.seed
+    T = w.tables
+    ncamp = len(T["campaigns"])
+    nauto = len(T["automations"])
+    nlists = len(T["lists"])
+
+    w.eager(
+        "templates",
+        [
+            {
+                "userid": "1",
+                "ed_instanceid": "0",
+                "ed_version": "2",
+                "name": nm,
+                "subject": nm,
+                "content": f"<html><body><h1>{nm}</h1></body></html>",
+                "categoryid": "0",
+                "used": str(h1(seed, 70, i) % 20),
+                "waitpreview": "0",
+                "importnum": "0",
+                "mdate": fmt_offset(w.content_ts("templates", i)),
+                "preview_content": "",
+                "modified": "0",
+                "hidden": "0",
+                "screenshot": "",
+                "id": str(i),
+            }
+            for i, nm in enumerate(
+                ("Basic", "Newsletter", "Promo", "Announcement", "Receipt", "Plain text"), 1
+            )
+        ],
+    )
+
+    links, clists, cmsgs = [], [], []
+    for c in range(1, ncamp + 1):
+        t = w.content_ts("campaigns", c)
+        for k in range(1 + c % 3):
+            links.append(
+                {
+                    "campaignid": str(c),
+                    "messageid": str(c),
+                    "link": f"https://sandbox.example/c{c}/l{k}",
+                    "name": f"Link {k + 1}",
+                    "ref": "",
+                    "tracked": "1",
+                    "uniqueclicks": str(h1(seed, 71, c * 10 + k) % 300),
+                    "linkclicks": str(h1(seed, 72, c * 10 + k) % 600),
+                    "created_timestamp": fmt_naive(t),
+                    "updated_timestamp": fmt_naive(t),
+                    "created_by": None,
+                    "updated_by": None,
+                    "campaign": str(c),
+                    "message": str(c),
+                    "id": str(len(links) + 1),
+                }
+            )
+        for k in range(1 + c % 2):
+            lid = (c + 3 * k) % nlists + 1
+            clists.append(
+                {
+                    "campaignid": str(c),
+                    "listid": str(lid),
+                    "userid": "1",
+                    "list_amt": str(h1(seed, 73, c * 10 + k) % 5000),
+                    "cdate": fmt_offset(t),
+                    "udate": fmt_offset(t),
+                    "name": T["lists"].get(lid)["name"],
+                    "user": "1",  # type: ignore[index]
+                    "list": str(lid),
+                    "campaign": str(c),
+                    "id": str(len(clists) + 1),
+                }
+            )
+        camp = T["campaigns"].get(c) or {}
+        cmsgs.append(
+            {
+                "messageid": str(c),
+                "campaignid": str(c),
+                "percentage": "100",
+                "sourcesize": "0",
+                **{
+                    k: camp.get(k, "0")
+                    for k in (
+                        "send_amt",
+                        "total_amt",
+                        "opens",
+                        "uniqueopens",
+                        "linkclicks",
+                        "uniquelinkclicks",
+                        "subscriberclicks",
+                        "forwards",
+                        "uniqueforwards",
+                        "hardbounces",
+                        "softbounces",
+                        "unsubscribes",
+                        "unsubreasons",
+                        "updates",
+                        "socialshares",
+                        "replies",
+                        "uniquereplies",
+                    )
+                },
+                "spamcheck_score": "0",
+                "spamcheck_max": "0",
+                "initial_split_percentage": "0",
+                "screenshot": "",
+                "subject": (T["messages"].get(c) or {}).get("subject", ""),
+                "campaign": str(c),
+                "message": str(c),
+                "id": str(c),
+            }
+        )
+    w.eager("links", links)
+    w.eager("campaignLists", clists)
+    w.eager("campaignMessages", cmsgs)
+
+    blocks, goals = [], []
+    for a in range(1, nauto + 1):
+        t = w.content_ts("automations", a)
+        nb = 3 + a % 3
+        first = len(blocks) + 1
+        for k in range(nb):
+            typ = ("start", "send", "wait", "if", "goal")[k % 5] if k else "start"
+            blocks.append(
+                {
+                    "automation": str(a),
+                    "parent": str(first + k - 1) if k else "0",
+                    "ordernum": str(k),
+                    "type": typ,
+                    "params": {"campaignid": str(a)} if typ == "send" else {},
+                    "deleted": "0",
+                    "cdate": fmt_offset(t),
+                    "mdate": fmt_offset(t),
+                    "id": str(len(blocks) + 1),
+                }
+            )
+            if typ == "goal":
+                goals.append(
+                    {
+                        "blockid": str(len(blocks)),
+                        "seriesid": str(a),
+                        "name": f"Goal of automation {a}",
+                        "cdate": fmt_offset(t),
+                        "dirty_stats": "0",
+                        "automation": str(a),
+                        "automation_block": str(len(blocks)),
+                        "id": str(len(goals) + 1),
+                    }
+                )
+    w.eager("automationBlocks", blocks)
+    w.eager("goals", goals)
+
+    w.eager(
+        "conversions",
+        [
+            {
+                "name": nm,
+                "cdate": fmt_offset(w.content_ts("conversions", i)),
+                "udate": fmt_offset(w.content_ts("conversions", i)),
+                "value": str(v),
+                "currency": "usd",
+                "id": str(i),
+            }
+            for i, (nm, v) in enumerate(
+                (("Purchase", 4900), ("Trial signup", 0), ("Demo booked", 0)), 1
+            )
+        ],
+    )
+    w.eager(
+        "conversionTriggers",
+        [
+            {
+                "conversion": str(i),
+                "type": typ,
+                "relid": str(i),
+                "cdate": fmt_offset(w.content_ts("conversionTriggers", i)),
+                "id": str(i),
+            }
+            for i, typ in enumerate(("event", "page_visit", "form_submit"), 1)
+        ],
+    )
+    w.eager(
+        "siteMessages",
+        [
+            {
+                "name": nm,
+                "title": nm,
+                "content": f"<p>{nm}</p>",
+                "status": "1",
+                "cdate": fmt_offset(w.content_ts("siteMessages", i)),
+                "mdate": fmt_offset(w.content_ts("siteMessages", i)),
+                "userid": "1",
+                "id": str(i),
+            }
+            for i, nm in enumerate(("Welcome back banner", "Cart reminder"), 1)
+        ],
+    )
+    w.eager(
+        "sms",
+        [
+            {
+                "name": nm,
+                "message": f"{nm}: reply STOP to opt out",
+                "status": "1",
+                "cdate": fmt_offset(w.content_ts("sms", i)),
+                "mdate": fmt_offset(w.content_ts("sms", i)),
+                "userid": "1",
+                "automation": str(i),
+                "id": str(i),
+            }
+            for i, nm in enumerate(("Order shipped", "Appointment reminder"), 1)
+        ],
+    )
 
 
 def build(w: World) -> None:
@@ -404,6 +623,43 @@ def build(w: World) -> None:
         }
 
     T["emailActivities"] = owned_table("emailActivities", gen_ea, ea_own, "subscriberid")
+    build_bounce_logs(w)
+
+
+def build_bounce_logs(w: World) -> None:
+    """The lesser tables of this domain: bounce logs, about one contact in forty."""
+    T = w.tables
+    n = w.n
+
+    bl_own, _ = w.fanout("bounceLogs", n, (1,) + (0,) * 39)
+    ncamp = len(T["campaigns"])
+
+    def gen_bl(i: int) -> Record:
+        o, hh, t = w.contact_event("bounceLogs", bl_own, i)
+        camp = hh.n(ncamp) + 1
+        return {
+            "tstamp": fmt_offset(t),
+            "bounceid": "1",
+            "subscriberid": str(o),
+            "campaignid": str(camp),
+            "messageid": str(camp),
+            "codeid": "5",
+            "email": w.contact_basics(o)[2],
+            "error": "550 5.1.1 The email account that you tried to reach does not exist",
+            "source": "smtp",
+            "created_timestamp": fmt_naive(t),
+            "updated_timestamp": fmt_naive(t),
+            "created_by": None,
+            "updated_by": None,
+            "bounce": "1",
+            "contact": str(o),
+            "campaign": str(camp),
+            "message": str(camp),
+            "code": "5",
+            "id": str(i),
+        }
+
+    T["bounceLogs"] = owned_table("bounceLogs", gen_bl, bl_own, "contact")
 
 
 def register(acct: CampaignReads) -> None:

@@ -987,6 +987,88 @@ def build(w: World) -> None:
         }
 
     T["contactAutomations"] = owned_table("contactAutomations", gen_ca, ca_own, "contact")
+    build_contact_logs(w)
+
+
+def build_contact_logs(w: World) -> None:
+    """The lesser tables of this domain: contactData, contactEmails and contactConversions."""
+    ncamp = len(w.tables["campaigns"])
+    T = w.tables
+    n = w.n
+
+    def gen_cd(i: int) -> Record:
+        hh = w.h("contactData", i)
+        t = w.contact_udate(i)
+        city = hh.pick(names.CITIES)
+        return {
+            "contact": str(i),
+            "tstamp": fmt_offset(t),
+            "geoTstamp": fmt_offset(t),
+            "geoIp4": f"203.0.113.{hh.n(254) + 1}",
+            "geoCountry2": "US",
+            "geoCountry": "United States",
+            "geoState": "IL",
+            "geoCity": city,
+            "geoZip": f"6{hh.n(10000):04d}",
+            "geoArea": "0",
+            "geoLat": "39.78",
+            "geoLon": "-89.65",
+            "geoTz": "America/Chicago",
+            "geoTzOffset": "-05:00",
+            "ga_campaign_source": "",
+            "ga_campaign_name": "",
+            "ga_campaign_medium": "",
+            "ga_campaign_term": "",
+            "ga_campaign_content": "",
+            "ga_campaign_customsegment": "",
+            "ga_first_visit": None,
+            "ga_times_visited": "0",
+            "fb_id": "",
+            "fb_name": "",
+            "tw_id": "",
+            "id": str(i),
+        }
+
+    T["contactData"] = Table("contactData", gen_cd, n, fast={"contact": lambda i: str(i)})
+
+    ce_own, _ = w.fanout("contactEmails", n, (1, 0, 0, 0, 0))
+
+    def gen_ce(i: int) -> Record:
+        o, hh, t = w.contact_event("contactEmails", ce_own, i)
+        camp = hh.n(ncamp) + 1
+        return {
+            "subscriberid": str(o),
+            "campaignid": str(camp),
+            "messageid": str(camp),
+            "sdate": fmt_offset(t),
+            "subject": hh.pick(names.SUBJECTS),
+            "opened": str(hh.n(2)),
+            "clicked": str(hh.n(2)),
+            "contact": str(o),
+            "campaign": str(camp),
+            "message": str(camp),
+            "id": str(i),
+        }
+
+    T["contactEmails"] = owned_table("contactEmails", gen_ce, ce_own, "contact")
+
+    cc_own, _ = w.fanout("contactConversions", n, (1,) + (0,) * 49)
+    nconv = len(T["conversions"])
+
+    def gen_cc(i: int) -> Record:
+        o, hh, t = w.contact_event("contactConversions", cc_own, i)
+        conv = hh.n(nconv) + 1
+        return {
+            "contact": str(o),
+            "conversion": str(conv),
+            "conversionid": str(conv),
+            "cdate": fmt_offset(t),
+            "source": "site",
+            "value": "0",
+            "id": str(i),
+        }
+
+    T["contactConversions"] = owned_table("contactConversions", gen_cc, cc_own, "contact")
 
 
 def register(acct: ContactReads, w: ContactWrites) -> None:

@@ -398,6 +398,28 @@ def build_config(w: World) -> None:
             for i, r in enumerate(("Decision maker", "Champion", "Influencer"), 1)
         ],
     )
+    build_deal_group_users(w)
+
+
+def build_deal_group_users(w: World) -> None:
+    """The lesser tables of this domain: which users may see which pipeline."""
+    T = w.tables
+    nusers = len(T["users"])
+
+    dgu = []
+    for g in range(1, len(T["dealGroups"]) + 1):
+        for u in range(1, nusers + 1):
+            if (g + u) % 2 == 0 or u == 1:
+                dgu.append(
+                    {
+                        "dealGroup": str(g),
+                        "deal_group": str(g),
+                        "user": str(u),
+                        "cdate": fmt_offset(w.content_ts("dealGroupUsers", g)),
+                        "id": str(len(dgu) + 1),
+                    }
+                )
+    w.eager("dealGroupUsers", dgu)
 
 
 def build(w: World) -> None:

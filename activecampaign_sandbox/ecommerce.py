@@ -19,7 +19,7 @@ from .mutate import WriteBase
 from .protocol import EMAIL_RE, Request, Result, as_int, err, missing, require, sid, wrapper
 from .resources import Spec, make_spec
 from .store import Record, Table, owned_table
-from .util import DAY_S, SPAN_S, START_TS, fmt_offset, h1, parse_ts
+from .util import ANCHOR_TS, DAY_S, SPAN_S, START_TS, fmt_offset, h1, parse_ts
 from .world import World, coprime_step
 
 # how this domain's list and record endpoints answer (envelope keys, links, filters)
@@ -463,6 +463,30 @@ def build(w: World) -> None:
         }
 
     T["ecomOrderProducts"] = owned_table("ecomOrderProducts", gen_op, op_own, "orderid")
+    build_order_activities(w)
+
+
+def build_order_activities(w: World) -> None:
+    """The lesser tables of this domain: ecomOrderActivities, on about half the orders."""
+    seed = w.seed
+    T = w.tables
+
+    norders = len(T["ecomOrders"])
+    oa_own, _ = w.fanout("ecomOrderActivities", norders, (0, 1))
+
+    def gen_oa(i: int) -> Record:
+        o = oa_own[i - 1]
+        hh = w.h("ecomOrderActivities", i)
+        t = min(ANCHOR_TS, START_TS + h1(seed, 57, o) % (730 * DAY_S) + hh.n(DAY_S))
+        return {
+            "ecomOrderid": str(o),
+            "activity": hh.pick(("created", "updated", "shipped")),
+            "cdate": fmt_offset(t),
+            "ecomOrder": str(o),
+            "id": str(i),
+        }
+
+    T["ecomOrderActivities"] = owned_table("ecomOrderActivities", gen_oa, oa_own, "ecomOrderid")
 
 
 def register(w: EcommerceWrites) -> None:

@@ -21,6 +21,8 @@ from .util import ANCHOR_TS, DAY_S, M64, SPAN_S, START_TS, H, h1, mix64, salt_of
 
 # configuration rows (users, lists, pipelines, ...) were created before any contact
 CONFIG_TS = START_TS - 90 * DAY_S
+# the account's content (templates, links, goals, ...) came after its configuration
+CONTENT_TS = START_TS - 60 * DAY_S
 
 
 def ascii_fold(s: str) -> str:
@@ -64,6 +66,11 @@ class World:
     def config_ts(self, table: str, i: int) -> int:
         """A configuration row's creation time: within 80 days from 90 days before START_TS."""
         return CONFIG_TS + h1(self.seed, salt_of(table), i) % (80 * DAY_S)
+
+    def content_ts(self, table: str, i: int) -> int:
+        """A content row's creation time (templates, links, goals, ...): within 50 days from 60
+        days before START_TS."""
+        return CONTENT_TS + h1(self.seed, salt_of(table), i) % (50 * DAY_S)
 
     def h(self, table: str, i: int) -> H:
         return H(self.seed, salt_of(table), i)
