@@ -26,14 +26,11 @@ import traceback
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .api import ApiError, Request, Result
+from .protocol import EMAIL_RE, ApiError, Request, Result, as_int, sid
+from .state import AccountState
 from .util import fmt_offset
-from .writes import EMAIL_RE, as_int, sid
-
-if TYPE_CHECKING:
-    from .api import Account
 
 MAX_CONTACTS = 250
 MAX_BYTES = 400_000
@@ -93,7 +90,9 @@ def _reason(contact: dict[str, Any]) -> str | None:
 
 
 class BulkImporter:
-    def __init__(self, acct: Account, delay_s: float = 0.2, false_window_s: float = 0.5) -> None:
+    def __init__(
+        self, acct: AccountState, delay_s: float = 0.2, false_window_s: float = 0.5
+    ) -> None:
         self.acct = acct
         self.delay_s = max(0.0, delay_s)
         self.false_window_s = max(0.0, false_window_s)
@@ -327,7 +326,7 @@ class BulkImporter:
         )
 
 
-def register(acct: Account) -> None:
+def register(acct: AccountState) -> None:
     imp = BulkImporter(acct, acct.import_delay_s, acct.import_false_window_s)
     acct.bulk = imp
     acct.router.add("POST", "/import/bulk_import", imp.submit)

@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from .options import SandboxOptions, option_attribute
+
 STDERR_LINES_KEPT = 2000
 
 
@@ -37,27 +39,16 @@ class SandboxProcess:
         self,
         contacts: int,
         *,
-        token: str = "sandbox-token",
-        seed: int = 1,
-        rate: float | None = None,
-        latency_ms: int = 0,
-        fail: float = 0.0,
-        filter_time_reading: str = "offset",
-        list_includes: Sequence[str] | None = None,
-        link_writes_bump_contact_udate: bool = False,
+        token: str = SandboxOptions.token,
         extra: Sequence[str] = (),
         stderr_path: Path | None = None,
         cwd: Path | None = None,
+        **settings: Any,
     ) -> None:
-        self.contacts = contacts
-        self.token = token
-        self.seed = seed
-        self.rate = rate
-        self.latency_ms = latency_ms
-        self.fail = fail
-        self.filter_time_reading = filter_time_reading
-        self.list_includes = None if list_includes is None else list(list_includes)
-        self.link_writes_bump_contact_udate = link_writes_bump_contact_udate
+        """`settings` are `SandboxOptions` fields (seed=, rate=, latency_ms=, ...)."""
+        if settings.get("list_includes") is not None:
+            settings["list_includes"] = list(settings["list_includes"])
+        self.options = SandboxOptions(contacts=contacts, token=token, **settings)
         self.extra = list(extra)
         self.stderr_path = stderr_path
         self.cwd = cwd
@@ -65,6 +56,10 @@ class SandboxProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.port = 0
         self._stderr_file: IO[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        """Each setting reads as an attribute too (`proc.token`, `proc.rate`, ...)."""
+        return option_attribute(self.__dict__.get("options"), name)
 
     @property
     def base(self) -> str:
@@ -77,20 +72,10 @@ class SandboxProcess:
         return f"{self.base}/api/3"
 
     def argv(self) -> list[str]:
-        argv = [*sandbox_command(), "serve", "--port", "0", "--token", self.token]
-        argv += ["--seed", str(self.seed), "--contacts", str(self.contacts)]
-        if self.rate:
-            argv += ["--rate", str(self.rate)]
-        if self.latency_ms:
-            argv += ["--latency-ms", str(self.latency_ms)]
-        if self.fail:
-            argv += ["--fail", str(self.fail)]
-        if self.filter_time_reading != "offset":
-            argv += ["--filter-time-reading", self.filter_time_reading]
-        if self.list_includes is not None:
-            argv += ["--list-includes", ",".join(self.list_includes)]
-        if self.link_writes_bump_contact_udate:
-            argv += ["--link-writes-bump-contact-udate"]
+        opts = self.options
+        argv = [*sandbox_command(), "serve", "--port", "0", "--token", opts.token]
+        argv += ["--seed", str(opts.seed), "--contacts", str(opts.contacts)]
+        argv += opts.argv(skip=("host", "port", "token", "seed", "contacts"))
         return argv + self.extra
 
     def start(self, timeout: float = 300.0) -> SandboxProcess:

@@ -10,14 +10,13 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .protocol import Params
 from .resources import Spec
+from .state import AccountState
 from .store import Table
 from .util import ACCOUNT_TZ, parse_filter_bound, parse_ts
-
-if TYPE_CHECKING:
-    from .api import Account
 
 Pred = Callable[[int], bool]
 MAX_LIMIT = 100
@@ -33,24 +32,6 @@ PAGING = {
     "count_deals",
     "showFields",
 }
-
-
-class Params:
-    """Query parameters keeping the last value per key and all values of repeated keys."""
-
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-        self.last: dict[str, str] = {}
-        self.multi: dict[str, list[str]] = {}
-        for k, v in pairs:
-            self.last[k] = v
-            self.multi.setdefault(k, []).append(v)
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self.last.get(key, default)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.last
 
 
 def int_or(v: str | None, default: int | None) -> int | None:
@@ -160,7 +141,7 @@ def order_of(params: Params) -> tuple[str, bool]:
 
 
 def run(
-    acct: Account,
+    acct: AccountState,
     name: str,
     table: Table,
     spec: Spec,

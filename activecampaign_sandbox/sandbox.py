@@ -3,60 +3,21 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from . import capture
 from .api import Account
+from .options import SandboxOptions, option_attribute
 from .server import SandboxServer, control
 
 
 class Sandbox:
     """A running emulated ActiveCampaign account on 127.0.0.1 (a free port by default)."""
 
-    def __init__(
-        self,
-        token: str = "test-token",
-        seed: int = 1,
-        contacts: int = 200,
-        rate: float | None = None,
-        latency_ms: float = 0,
-        fail: float = 0.0,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        stall_s: float = 2.5,
-        import_delay_s: float = 0.2,
-        lost: float = 0.0,
-        import_false_window_s: float = 0.5,
-        rate_others: float = 0.0,
-        rate_penalty_s: float = 0.0,
-        rate_503: float = 0.0,
-        filter_time_reading: str = "offset",
-        list_includes: list[str] | None = None,
-        link_writes_bump_contact_udate: bool = False,
-    ) -> None:
-        self.token = token
-        self.seed = seed
-        self.contacts = contacts
-        self.host = host
-        self._port = port
-        self._opts = {
-            "rate": rate,
-            "latency_ms": latency_ms,
-            "fail": fail,
-            "stall_s": stall_s,
-            "lost": lost,
-            "rate_others": rate_others,
-            "rate_penalty_s": rate_penalty_s,
-            "rate_503": rate_503,
-        }
-        self.import_delay_s = import_delay_s
-        self.import_false_window_s = import_false_window_s
-        self._capture: dict[str, Any] = {
-            "filter_time_reading": filter_time_reading,
-            "list_includes": list_includes,
-            "link_writes_bump_contact_udate": link_writes_bump_contact_udate,
-        }
+    def __init__(self, options: SandboxOptions | None = None, **settings: Any) -> None:
+        """`settings` are `SandboxOptions` fields (token=, contacts=, rate=, ...)."""
+        self.options = replace(options or SandboxOptions(), **settings)
         self.server: SandboxServer | None = None
         self.account: Account | None = None
         self._thread: threading.Thread | None = None
@@ -64,22 +25,25 @@ class Sandbox:
         self.base_url = ""
         self.api_url = ""
 
+    def __getattr__(self, name: str) -> Any:
+        """Each setting reads as an attribute too (`sb.token`, `sb.import_delay_s`, ...)."""
+        return option_attribute(self.__dict__.get("options"), name)
+
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> Sandbox:
         if self.server is not None:
             return self
-        self.account = Account(
-            self.seed,
-            self.contacts,
-            import_delay_s=self.import_delay_s,
-            import_false_window_s=self.import_false_window_s,
-        )
-        capture.configure(self.account, self._capture)
+        opts = self.options
+        self.account = Account.from_options(opts)
         self.server = SandboxServer(
-            (self.host, self._port), self.account, self.token, seed=self.seed, **self._opts
+            (opts.host, opts.port),
+            self.account,
+            opts.token,
+            seed=opts.seed,
+            **opts.server_settings(),
         )
         self.port = self.server.server_address[1]
-        self.base_url = f"http://{self.host}:{self.port}"
+        self.base_url = f"http://{self.options.host}:{self.port}"
         self.api_url = self.base_url + "/api/3"
         self.account.api_url = self.api_url
         self._thread = threading.Thread(

@@ -21,9 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from . import capture, capture_api
-from .api import Account, Result
-from .query import Params
+from . import control as account_control
+from .api import Account
+from .protocol import Params, Result
 from .util import h1
 
 AUTH_FAIL_BODY = {"message": "No Result found for Subscriber with id 0"}
@@ -234,7 +234,7 @@ class SandboxServer(ThreadingHTTPServer):
             self.lost = min(1.0, max(0.0, float(kw["lost"])))
         if "activities_need_contact" in kw and kw["activities_need_contact"] is not None:
             self.account.activities_need_contact = bool(kw["activities_need_contact"])
-        capture.configure(self.account, kw)
+        account_control.configure(self.account, kw)
         return self.config()
 
     def config(self) -> dict[str, Any]:
@@ -248,7 +248,7 @@ class SandboxServer(ThreadingHTTPServer):
             "rate_penalty_s": self.rate_penalty_s,
             "rate_503": self.rate_503,
             "activities_need_contact": self.account.activities_need_contact,
-            **capture.config(self.account),
+            **account_control.config(self.account),
         }
 
     def next_seq(self) -> int:
@@ -502,12 +502,12 @@ def control(
         if name not in acct.world.tables:
             return Result(404, {"message": f"unknown resource {name}"})
         if data.get("with_links") and name == "contacts":
-            links = capture.mutate_with_links(acct, data.get("fraction"), data.get("ids"))
+            links = account_control.mutate_with_links(acct, data.get("fraction"), data.get("ids"))
             return Result(200, links)
         touched = acct.mutate(name, fraction=data.get("fraction"), ids=data.get("ids"))
         return Result(200, {"ids": touched})
     if method == "POST" and sub in ("append", "delete"):
-        return capture_api.control(acct, sub, data)
+        return account_control.append_or_delete(acct, sub, data)
     if sub == "config":
         if method == "POST":
             keys = (
@@ -521,8 +521,8 @@ def control(
                 "rate_penalty_s",
                 "rate_503",
             )
-            kw = {k: data[k] for k in (*keys, *capture.CONFIG_KEYS) if k in data}
-            bad = capture.config_error(kw)
+            kw = {k: data[k] for k in (*keys, *account_control.CONFIG_KEYS) if k in data}
+            bad = account_control.config_error(kw)
             if bad:
                 return Result(400, {"message": bad})
             return Result(200, srv.configure(**kw))
