@@ -28,9 +28,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from .contacts import automation_entry
 from .protocol import EMAIL_RE, ApiError, Request, Result, as_int, sid
 from .state import AccountState
-from .util import fmt_offset
 
 MAX_CONTACTS = 250
 MAX_BYTES = 400_000
@@ -303,27 +303,7 @@ class BulkImporter:
             return
         if runs.child_where("contact", contact, "seriesid", auto) is not None:
             return
-        runs.insert(
-            {
-                "contact": str(contact),
-                "seriesid": str(auto),
-                "startid": "0",
-                "status": "1",
-                "batchid": None,
-                "adddate": fmt_offset(now),
-                "remdate": None,
-                "timespan": None,
-                "lastblock": "0",
-                "lastlogid": "0",
-                "lastdate": fmt_offset(now),
-                "in_als": "0",
-                "completedElements": 0,
-                "totalElements": 4,
-                "completed": 0,
-                "completeValue": 0,
-                "automation": str(auto),
-            }
-        )
+        runs.insert(automation_entry(contact, auto, now, total_elements=4))
 
 
 def register(acct: AccountState) -> None:

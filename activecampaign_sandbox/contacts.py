@@ -180,6 +180,29 @@ def include_body(acct: AccountState, names: list[str], contacts: list[int]) -> d
     return body
 
 
+def automation_entry(contact: int, automation: int, now: float, *, total_elements: int) -> Record:
+    """A contact's new run through an automation, as the API shows it right after entry."""
+    return {
+        "contact": str(contact),
+        "seriesid": str(automation),
+        "startid": "0",
+        "status": "1",
+        "batchid": None,
+        "adddate": fmt_offset(now),
+        "remdate": None,
+        "timespan": None,
+        "lastblock": "0",
+        "lastlogid": "0",
+        "lastdate": fmt_offset(now),
+        "in_als": "0",
+        "completedElements": 0,
+        "totalElements": total_elements,
+        "completed": 0,
+        "completeValue": 0,
+        "automation": str(automation),
+    }
+
+
 class ContactReads(AccountState):
     """The contacts read endpoints."""
 
@@ -719,27 +742,7 @@ class ContactWrites(WriteBase):
         if not tables["automations"].exists(auto):
             raise not_found("automation", str(auto))
         now = time.time()
-        j = tables["contactAutomations"].insert(
-            {
-                "contact": str(c),
-                "seriesid": str(auto),
-                "startid": "0",
-                "status": "1",
-                "batchid": None,
-                "adddate": fmt_offset(now),
-                "remdate": None,
-                "timespan": None,
-                "lastblock": "0",
-                "lastlogid": "0",
-                "lastdate": fmt_offset(now),
-                "in_als": "0",
-                "completedElements": 0,
-                "totalElements": 1,
-                "completed": 0,
-                "completeValue": 0,
-                "automation": str(auto),
-            }
-        )
+        j = tables["contactAutomations"].insert(automation_entry(c, auto, now, total_elements=1))
         link_written(self.a, c, now)
         return Result(201, {"contactAutomation": self.a.render("contactAutomations", j)})
 
