@@ -135,3 +135,44 @@ class Account(
     ) -> list[int]:
         """Touch records as if changed in the app: bump their updated time, change a field."""
         return mutate_records(self, name, fraction, ids)
+
+
+#: the domain modules whose SPECS make up the account's resources, by module name
+DOMAINS = (
+    contacts_domain,
+    catalog,
+    accounts,
+    custom_fields,
+    deals,
+    campaigns,
+    account_config,
+    ecommerce,
+    custom_objects,
+)
+
+
+def spec_owner(resource: str) -> str:
+    """The domain module that declares a resource's spec (its envelope, links and filters)."""
+    for module in DOMAINS:
+        if resource in module.SPECS:
+            return module.__name__.rpartition(".")[2]
+    return ""
+
+
+def route_table(acct: Account) -> list[tuple[str, str, str]]:
+    """Every route as (method and path, the handler serving it, the module declaring its spec).
+
+    A newcomer's map: a documented special case is served by its domain's module; the plain
+    list/get/children endpoints by `generic`, from the spec their domain declares. Where two
+    routes share a path the first added answers (the router's rule), so only it is listed.
+    """
+    rows: dict[str, tuple[str, str, str]] = {}
+    for (method, _, _), routes in acct.router.routes.items():
+        for pattern, fn in routes:
+            route = f"{method} /" + "/".join(pattern)
+            if route in rows:
+                continue
+            name = fn.__qualname__.split(".<locals>")[0].rpartition(".")[2]
+            handler = f"{fn.__module__.rpartition('.')[2]}.{name}"
+            rows[route] = (route, handler, spec_owner(pattern[0] if pattern else ""))
+    return sorted(rows.values(), key=lambda r: (r[0].split(" ", 1)[1], r[0]))

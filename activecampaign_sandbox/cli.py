@@ -1,4 +1,5 @@
-"""`activecampaign-sandbox serve`: run the emulated API until SIGINT/SIGTERM.
+"""`activecampaign-sandbox serve`: run the emulated API until SIGINT/SIGTERM; `routes`: where
+each endpoint is served.
 
 Its flags are the fields of `SandboxOptions` (options.py), so the CLI, `Sandbox` and
 `SandboxProcess` cannot disagree on a setting or its default.
@@ -12,6 +13,7 @@ import sys
 import threading
 import time
 
+from .api import Account, route_table
 from .options import add_arguments, from_arguments
 from .sandbox import Sandbox
 
@@ -22,11 +24,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="cmd", required=True)
     add_arguments(sub.add_parser("serve", help="serve the emulated API over HTTP"))
+    sub.add_parser("routes", help="list every endpoint with the module that serves it")
     return p
+
+
+def print_routes() -> int:
+    """One line per endpoint: method and path, the handler serving it, the module of its spec."""
+    for route, handler, spec in route_table(Account(contacts=0)):
+        print(f"{route:<56} {handler:<40} {spec}".rstrip())
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.cmd == "routes":
+        return print_routes()
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: object) -> None:
