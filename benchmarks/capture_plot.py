@@ -44,6 +44,22 @@ def main(results_path: str, out_dir: str) -> int:
                 fontsize=8,
                 color=color,
             )
+        projected = [
+            (p["contacts"], p[f"{key}_projected"]) for p in points if f"{key}_projected" in p
+        ]
+        if projected:  # the peer above the sizes it was run at: dotted, open markers
+            pxs, pys = zip(*([xy[-1], *projected]), strict=True)
+            ax.plot(pxs, pys, marker="o", markerfacecolor="none", color=color, linestyle=":")
+            for x, y in projected:
+                ax.annotate(
+                    f"~{y:,}",
+                    (x, y),
+                    textcoords="offset points",
+                    xytext=(0, 6),
+                    ha="center",
+                    fontsize=8,
+                    color=color,
+                )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("contacts in the account")
