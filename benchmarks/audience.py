@@ -22,7 +22,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import WORK, SandboxProc, log, project_script, run_measured, write_json
+from benchmarks.workspace import WORK, bench_sandbox, log_file, write_json
+from orchestrate.harness import Sandbox, console_script
+from orchestrate.runs import log, run_measured
 
 FULL_MEMBERS = 10_000
 FULL_CHANGES = 2_000
@@ -45,7 +47,7 @@ def write_stream(path: Path, stream: str, records: list[dict]) -> Path:
     return path
 
 
-def target_config(sb: SandboxProc, label: str, rps: float, **extra: Any) -> Path:
+def target_config(sb: Sandbox, label: str, rps: float, **extra: Any) -> Path:
     return write_json(
         WORK / "cfg" / f"target-{label}.json",
         {
@@ -58,11 +60,12 @@ def target_config(sb: SandboxProc, label: str, rps: float, **extra: Any) -> Path
     )
 
 
-def run_target(sb: SandboxProc, label: str, cfg: Path, data: Path):
+def run_target(sb: Sandbox, label: str, cfg: Path, data: Path):
     sb.reset_stats()
     res = run_measured(
         label,
-        [project_script("target-activecampaign"), "--config", str(cfg)],
+        [console_script("target-activecampaign"), "--config", str(cfg)],
+        log_file(label),
         stdin_path=data,
         timeout=3600,
     )
@@ -78,7 +81,7 @@ def run_summary(stderr_path: Path | None) -> dict:
     return json.loads(found[-1]) if found else {}
 
 
-def tagged(sb: SandboxProc) -> set[str]:
+def tagged(sb: Sandbox) -> set[str]:
     tag_ids = {t["id"] for t in sb.resource("tags") if t.get("tag") == TAG}
     emails = {c["id"]: str(c["email"]).lower() for c in sb.resource("contacts")}
     return {emails[ct["contact"]] for ct in sb.resource("contactTags") if ct["tag"] in tag_ids}
@@ -91,7 +94,7 @@ def measure(scale: float = 1.0, rate: float = 5.0) -> dict:
     half = changes // 2
     budget = FULL_BUDGET * members // FULL_MEMBERS
     # current members: 0 .. members-1; the snapshot drops the first `half`, adds `half` new
-    with SandboxProc(0, name="sb-audience") as sb:
+    with bench_sandbox(0, name="sb-audience") as sb:
         seed = [{"email": email(i), "tags": [TAG]} for i in range(members)]
         seed_path = write_stream(
             WORK / "input" / f"audience-seed-{members}.jsonl", "contacts", seed
@@ -100,7 +103,7 @@ def measure(scale: float = 1.0, rate: float = 5.0) -> dict:
             sb, "audience-seed", target_config(sb, "audience-seed", 50.0), seed_path
         )
         if seeded.exit_code != 0:
-            raise RuntimeError(f"seeding the tag failed:\n{seeded.stderr_tail()}")
+            raise RuntimeError(f"seeding the tag failed:\n{seeded.log_tail()}")
         snapshot = [{"email": email(i)} for i in range(half, members + half)]
         snap_path = write_stream(
             WORK / "input" / f"audience-{members}-{changes}.jsonl", STREAM, snapshot
@@ -116,7 +119,7 @@ def measure(scale: float = 1.0, rate: float = 5.0) -> dict:
         sb.configure(rate=None)
         right = tagged(sb) == {email(i) for i in range(half, members + half)}
     by_route = res.server.get("by_route", {})
-    summary = (run_summary(res.stderr_path).get("audiences") or {}).get(STREAM, {})
+    summary = (run_summary(res.log_path).get("audiences") or {}).get(STREAM, {})
     requests = res.server.get("total")
     return {
         "members": members,

@@ -24,22 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import audience, capture, datagen, dbt_build, fanout, shared_limit
-from benchmarks.harness import (
+from benchmarks.workspace import (
     BENCH_DIR,
     PEER_TAP_REQUIREMENT,
     PLOT_REQUIREMENTS,
     WORK,
-    RunResult,
-    SandboxProc,
+    bench_sandbox,
     ensure_venv,
-    log,
+    log_file,
     machine_description,
     pip_version,
-    project_script,
-    run_measured,
     select_streams,
     write_json,
 )
+from orchestrate.harness import Sandbox, console_script
+from orchestrate.runs import RunResult, log, run_measured
 
 PAGE = 100
 CEILING = 500.0  # 5 requests/s x 100 records
@@ -63,14 +62,14 @@ class TapSide:
         self._catalogs: dict[str, dict] = {}
         self.notes: list[str] = []
 
-    def config(self, sb: SandboxProc, rps: float | None) -> dict:
+    def config(self, sb: Sandbox, rps: float | None) -> dict:
         raise NotImplementedError
 
-    def config_path(self, sb: SandboxProc, rps: float | None) -> Path:
+    def config_path(self, sb: Sandbox, rps: float | None) -> Path:
         name = f"{self.key}-{sb.name}-rps{rps or 'default'}.json"
         return write_json(WORK / "cfg" / name, self.config(sb, rps))
 
-    def catalog(self, sb: SandboxProc) -> dict:
+    def catalog(self, sb: Sandbox) -> dict:
         if sb.name not in self._catalogs:
             cfg = self.config_path(sb, None)
             out = subprocess.run(
@@ -85,12 +84,12 @@ class TapSide:
             self._catalogs[sb.name] = json.loads(out.stdout)
         return json.loads(json.dumps(self._catalogs[sb.name]))
 
-    def full_catalog_filter(self, sb: SandboxProc) -> Callable[[str], bool]:
+    def full_catalog_filter(self, sb: Sandbox) -> Callable[[str], bool]:
         return lambda name: True
 
     def run(
         self,
-        sb: SandboxProc,
+        sb: Sandbox,
         label: str,
         *,
         streams: str,
@@ -114,14 +113,14 @@ class TapSide:
             ]
         sb.reset_stats()
         log(f"run {label} ({self.title}, {len(chosen)} streams)")
-        res = run_measured(label, argv, **kwargs)
+        res = run_measured(label, argv, log_file(label), **kwargs)
         res.server = sb.stats()
         log(
             f"  exit {res.exit_code}, {res.records:,} records, wall {res.wall:.1f}s, "
             f"cpu {res.cpu:.2f}s, rss {res.maxrss_mb:.0f} MB, requests {res.server.get('total')}"
         )
         if res.exit_code != 0:
-            log(f"  stderr tail:\n{res.stderr_tail()}")
+            log(f"  stderr tail:\n{res.log_tail()}")
         res.selected = chosen  # type: ignore[attr-defined]
         return res
 
@@ -129,10 +128,10 @@ class TapSide:
 class OurTap(TapSide):
     def __init__(self) -> None:
         super().__init__(
-            "ours", "ours (tap-activecampaign, this repo)", [project_script("tap-activecampaign")]
+            "ours", "ours (tap-activecampaign, this repo)", [console_script("tap-activecampaign")]
         )
 
-    def config(self, sb: SandboxProc, rps: float | None) -> dict:
+    def config(self, sb: Sandbox, rps: float | None) -> dict:
         return {
             "api_url": sb.api_url,
             "api_token": sb.token,
@@ -154,7 +153,7 @@ class PeerTap(TapSide):
         self._paths: dict[str, str] | None = None
         self.unserved: dict[str, dict[str, str]] = {}
 
-    def config(self, sb: SandboxProc, rps: float | None) -> dict:
+    def config(self, sb: Sandbox, rps: float | None) -> dict:
         # The peer appends /api/3 itself and has a fixed client-side limit of 5 requests/s.
         return {
             "api_url": sb.base,
@@ -175,7 +174,7 @@ class PeerTap(TapSide):
             self._paths = json.loads(out.stdout)
         return self._paths
 
-    def full_catalog_filter(self, sb: SandboxProc) -> Callable[[str], bool]:
+    def full_catalog_filter(self, sb: Sandbox) -> Callable[[str], bool]:
         """Every peer stream whose first request the sandbox answers.
 
         The peer aborts its whole run on any 4xx, so a stream the API refuses (a plan without
@@ -220,7 +219,7 @@ def same_data_requests(ours: dict[str, int], peer: dict[str, int]) -> int:
     return sum(n for route, n in ours.items() if route in routes)
 
 
-def probe(sb: SandboxProc, path: str) -> tuple[int, Any]:
+def probe(sb: Sandbox, path: str) -> tuple[int, Any]:
     # The same request the peer sends first (offset/limit, and `after` for activities).
     req = urllib.request.Request(
         f"{sb.api_url}/{path}?offset=0&limit=1"
@@ -342,7 +341,7 @@ class Bench:
     def catalog_and_incremental(self) -> dict:
         n = self.sizes["catalog_contacts"]
         out: dict[str, Any] = {"contacts": n}
-        with SandboxProc(n, name="sb-catalog") as sb:
+        with bench_sandbox(n, name="sb-catalog") as sb:
             ours_full = self.ours.run(
                 sb, "ours-full-catalog", streams="all", rps=OURS_UNTHROTTLED_RPS
             )
@@ -399,7 +398,7 @@ class Bench:
                         (self.lost if who == "ours" else self.results["notes"]).append(msg)
         return out
 
-    def peer_short_streams(self, sb: SandboxProc, run: RunResult) -> dict[str, dict]:
+    def peer_short_streams(self, sb: Sandbox, run: RunResult) -> dict[str, dict]:
         """Peer streams of one account-wide endpoint that emitted fewer rows than it holds."""
         short: dict[str, dict] = {}
         assert self.peer is not None
@@ -417,7 +416,7 @@ class Bench:
     def latency(self) -> dict:
         n = self.sizes["latency_contacts"]
         out: dict[str, Any] = {"contacts": n, "points": []}
-        with SandboxProc(n, rate=5, name="sb-rate5") as sb:
+        with bench_sandbox(n, rate=5, name="sb-rate5") as sb:
             for latency in LATENCIES:
                 sb.configure(latency_ms=latency)
                 point: dict[str, Any] = {"latency_ms": latency}
@@ -450,7 +449,7 @@ class Bench:
         out: dict[str, Any] = {"points": []}
         for key in ("rss_small", "rss_large"):
             n = self.sizes[key]
-            with SandboxProc(n, name=f"sb-{key}") as sb:
+            with bench_sandbox(n, name=f"sb-{key}") as sb:
                 point: dict[str, Any] = {"contacts": n}
                 # Ours takes a second or ten: run it OUR_CPU_RUNS times and keep the median
                 # run, since one run's CPU time moves by a fifth with the machine's other load.
@@ -490,7 +489,7 @@ class Bench:
         runs beside the catalog runs; RSS is per process and unaffected by the company.
         """
         n = self.sizes["target_rss_large"]
-        with SandboxProc(200, name="sb-target-rss") as sb:
+        with bench_sandbox(200, name="sb-target-rss") as sb:
             fields, lists = datagen.sandbox_vocabulary(sb)
             path = datagen.write_input(
                 WORK / "input" / f"rss-{n}.jsonl",
@@ -528,7 +527,7 @@ class Bench:
         n = self.sizes["load_contacts"]
         nb = self.sizes["baseline_contacts"]
         out: dict[str, Any] = {"contacts": n, "baseline_contacts": nb}
-        with SandboxProc(200, rate=5, name="sb-load") as sb:
+        with bench_sandbox(200, rate=5, name="sb-load") as sb:
             fields, lists = datagen.sandbox_vocabulary(sb)
             out["custom_fields"] = sorted(fields)
             out["lists"] = lists
@@ -569,6 +568,7 @@ class Bench:
                     "--rps",
                     "5",
                 ],
+                log_file("baseline-load"),
                 stdin_path=base_in,
                 env={"BASELINE_API_TOKEN": sb.token},
                 timeout=3600,
@@ -593,7 +593,7 @@ def count_lines(path: Path) -> int:
         return sum(1 for line in fh if line.strip())
 
 
-def run_target(sb: SandboxProc, label: str, input_path: Path, *, rps: float) -> RunResult:
+def run_target(sb: Sandbox, label: str, input_path: Path, *, rps: float) -> RunResult:
     rejects = WORK / "rejects" / f"{label}.jsonl"
     rejects.parent.mkdir(parents=True, exist_ok=True)
     if rejects.exists():
@@ -611,7 +611,8 @@ def run_target(sb: SandboxProc, label: str, input_path: Path, *, rps: float) -> 
     log(f"run {label} (ours target, {count_lines(input_path) - 2:,} records)")
     res = run_measured(
         label,
-        [project_script("target-activecampaign"), "--config", str(cfg)],
+        [console_script("target-activecampaign"), "--config", str(cfg)],
+        log_file(label),
         stdin_path=input_path,
         timeout=3600,
     )
@@ -622,7 +623,7 @@ def run_target(sb: SandboxProc, label: str, input_path: Path, *, rps: float) -> 
         f"requests {res.server.get('total')}"
     )
     if res.exit_code != 0:
-        log(f"  stderr tail:\n{res.stderr_tail()}")
+        log(f"  stderr tail:\n{res.log_tail()}")
     return res
 
 

@@ -16,7 +16,8 @@ import math
 import time
 from typing import Any
 
-from benchmarks.harness import SandboxProc, log
+from benchmarks.workspace import bench_sandbox
+from orchestrate.runs import log
 
 SIZES = (5_000, 20_000, 100_000)
 LONG_AGO = "2000-01-01T00:00:00+00:00"
@@ -69,7 +70,7 @@ def measure_size(ours: Any, peer: Any, n: int) -> dict[str, Any]:
     point: dict[str, Any] = {"contacts": n}
     if n > PEER_MAX_CONTACTS:
         peer = None
-    with SandboxProc(n, name=f"sb-capture-{n}") as sb:
+    with bench_sandbox(n, name=f"sb-capture-{n}") as sb:
         full = ours.run(sb, f"ours-capture-full-{n}", streams="all", rps=UNTHROTTLED_RPS)
         point["streams"] = len(getattr(full, "selected", []) or [])
         point["ours_full"] = _requests(full)

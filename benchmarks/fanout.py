@@ -27,9 +27,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import LOGS, WORK, SandboxProc, log, write_json
+from benchmarks.workspace import LOGS, WORK, bench_sandbox, write_json
 from orchestrate import accounts as ac
 from orchestrate import harness as pipeline
+from orchestrate.runs import log
 
 SIZES = (1, 4, 16)
 QUICK_SIZES = (1, 2)
@@ -56,12 +57,12 @@ def one_account(
             pipeline.ROOT,
             on_line=lambda line: out.write(line + "\n"),
         )
-    if outcome.returncode != 0:
+    if outcome.exit_code != 0:
         raise RuntimeError(
-            f"account {account.name}: meltano exited {outcome.returncode}: "
+            f"account {account.name}: meltano exited {outcome.exit_code}: "
             f"{ac.failure_reason(outcome.tail)} (log {log_dir / account.name}.log)"
         )
-    return {"seconds": outcome.seconds, "records": outcome.total_records}
+    return {"seconds": outcome.wall, "records": outcome.records}
 
 
 def children_cpu() -> float:
@@ -88,7 +89,7 @@ def fan_out(n: int, contacts: int, work: Path) -> dict[str, Any]:
     with ExitStack() as stack:
         sandboxes = [
             stack.enter_context(
-                SandboxProc(contacts, name=f"fanout-n{n}-{i}", seed=100 + i, rate=RATE)
+                bench_sandbox(contacts, name=f"fanout-n{n}-{i}", seed=100 + i, rate=RATE)
             )
             for i in range(n)
         ]
@@ -103,7 +104,7 @@ def fan_out(n: int, contacts: int, work: Path) -> dict[str, Any]:
         ]
         # As the DAG's plan task does: create the system database before the runs race to.
         prepared = ac.run_meltano(str(pipeline.MELTANO), ac.prepare_args(), base, pipeline.ROOT)
-        if prepared.returncode != 0:
+        if prepared.exit_code != 0:
             raise RuntimeError(f"meltano: {ac.failure_reason(prepared.tail)}")
         cpu_before = children_cpu()
         started = time.monotonic()

@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness import ROOT, WORK, SandboxProc, log
+from benchmarks.workspace import WORK, bench_sandbox
+from orchestrate.harness import ROOT
+from orchestrate.runs import log
 
 CONFIGURED_RPS = 5.0
 ACCOUNT = {"rate": 3, "rate_others": 1}
@@ -97,7 +99,7 @@ def run(tap: Any, contacts: int) -> dict[str, Any]:
         **{f"account_{k}": v for k, v in ACCOUNT.items()},
         "points": [],
     }
-    with SandboxProc(contacts, rate=ACCOUNT["rate"], name="sb-shared-limit") as sb:
+    with bench_sandbox(contacts, rate=ACCOUNT["rate"], name="sb-shared-limit") as sb:
         for key, title, extra in SCENARIOS:
             sb.configure(**ACCOUNT, **extra)
             point: dict[str, Any] = {"scenario": key, "title": title, **extra}

@@ -26,16 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import datagen
-from benchmarks.harness import (
-    WORK,
-    RunResult,
-    SandboxProc,
-    log,
-    project_script,
-    run_measured,
-    select_streams,
-    write_json,
-)
+from benchmarks.workspace import WORK, bench_sandbox, log_file, select_streams, write_json
+from orchestrate.harness import Sandbox, console_script
+from orchestrate.runs import RunResult, log, run_measured
 
 START_DATE = "2000-01-01T00:00:00Z"
 RETRY_LINE = re.compile(r"retry \d+/\d+ in|: 429, waiting")
@@ -65,21 +58,21 @@ class Soak:
 
     @staticmethod
     def client_retries(res: RunResult) -> int:
-        if not res.stderr_path or not res.stderr_path.exists():
+        if not res.log_path or not res.log_path.exists():
             return 0
-        text = res.stderr_path.read_text(errors="replace")
+        text = res.log_path.read_text(errors="replace")
         return sum(1 for line in text.splitlines() if RETRY_LINE.search(line))
 
     @staticmethod
     def client_429s(res: RunResult) -> int:
-        if not res.stderr_path or not res.stderr_path.exists():
+        if not res.log_path or not res.log_path.exists():
             return 0
-        return res.stderr_path.read_text(errors="replace").count(": 429, waiting")
+        return res.log_path.read_text(errors="replace").count(": 429, waiting")
 
     # -- tap ---------------------------------------------------------------------------------
     def tap_run(
         self,
-        sb: SandboxProc,
+        sb: Sandbox,
         label: str,
         *,
         rps: float,
@@ -97,7 +90,7 @@ class Soak:
         )
         if self._catalog is None:
             out = subprocess.run(
-                [project_script("tap-activecampaign"), "--config", str(cfg), "--discover"],
+                [console_script("tap-activecampaign"), "--config", str(cfg), "--discover"],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -105,12 +98,17 @@ class Soak:
             )
             self._catalog, _ = select_streams(json.loads(out.stdout), lambda name: True)
         cat = write_json(WORK / "soak" / "tap-catalog.json", self._catalog)
-        argv = [project_script("tap-activecampaign"), "--config", str(cfg), "--catalog", str(cat)]
+        argv = [console_script("tap-activecampaign"), "--config", str(cfg), "--catalog", str(cat)]
         if state is not None:
             argv += ["--state", str(write_json(WORK / "soak" / f"{label}-state.json", state))]
         sb.reset_stats()
         res = run_measured(
-            f"soak-{label}", argv, collect_keys=True, kill_after=kill_after, timeout=900
+            f"soak-{label}",
+            argv,
+            log_file(f"soak-{label}"),
+            collect_keys=True,
+            kill_after=kill_after,
+            timeout=900,
         )
         res.server = sb.stats()
         self.count_server(res.server)
@@ -124,7 +122,7 @@ class Soak:
             f"429s {res.server.get('rate_limited')}"
         )
         if res.exit_code != 0 and not res.killed:
-            log(f"  stderr tail:\n{res.stderr_tail()}")
+            log(f"  stderr tail:\n{res.log_tail()}")
         return res
 
     def compare(self, name: str, clean: set, got: list[tuple], resumed: bool = False) -> None:
@@ -149,7 +147,7 @@ class Soak:
 
     def tap(self) -> None:
         n = self.args.contacts
-        with SandboxProc(n, seed=self.args.seed, name="soak-tap") as sb:
+        with bench_sandbox(n, seed=self.args.seed, name="soak-tap") as sb:
             log("tap: clean run")
             clean_run = self.tap_run(sb, "tap-clean", rps=50)
             self.check(
@@ -244,7 +242,7 @@ class Soak:
                 )
 
     # -- target --------------------------------------------------------------------------------
-    def target_run(self, sb: SandboxProc, label: str, input_path: Path) -> tuple[RunResult, Path]:
+    def target_run(self, sb: Sandbox, label: str, input_path: Path) -> tuple[RunResult, Path]:
         rejects = WORK / "soak" / f"{label}-rejects.jsonl"
         if rejects.exists():
             rejects.unlink()
@@ -260,7 +258,8 @@ class Soak:
         sb.reset_stats()
         res = run_measured(
             f"soak-{label}",
-            [project_script("target-activecampaign"), "--config", str(cfg)],
+            [console_script("target-activecampaign"), "--config", str(cfg)],
+            log_file(f"soak-{label}"),
             stdin_path=input_path,
             timeout=900,
         )
@@ -276,7 +275,7 @@ class Soak:
 
     def target(self) -> None:
         m = self.args.load
-        with SandboxProc(100, seed=self.args.seed, name="soak-target") as sb:
+        with bench_sandbox(100, seed=self.args.seed, name="soak-target") as sb:
             fields, lists = datagen.sandbox_vocabulary(sb)
             msgs = list(datagen.messages(m, "soak", fields, lists, seed=self.args.seed))
             path = datagen.write_input(WORK / "soak" / "target-input.jsonl", msgs)
@@ -326,7 +325,7 @@ class Soak:
             sb.configure(fail=0.0)
             self.bad_input(sb, fields, lists)
 
-    def bad_input(self, sb: SandboxProc, fields: dict, lists: list[str]) -> None:
+    def bad_input(self, sb: Sandbox, fields: dict, lists: list[str]) -> None:
         log("target: bad input, one case at a time, each between good records")
         rnd = random.Random(self.args.seed)
         schema = {
@@ -478,7 +477,7 @@ class Soak:
             before = Snapshot(sb).emails()
             res, rejects_path = self.target_run(sb, f"bad-{re.sub(r'[^a-z]+', '-', name)}", path)
             rejects = read_rejects(rejects_path)
-            stderr = res.stderr_path.read_text(errors="replace") if res.stderr_path else ""
+            stderr = res.log_path.read_text(errors="replace") if res.log_path else ""
             after = Snapshot(sb).emails()
             goods = [
                 x["record"]["email"]
@@ -569,7 +568,7 @@ def nfaults(stats: dict) -> int:
     return sum(faults.values()) if isinstance(faults, dict) else int(faults)
 
 
-def noisy_neighbour(sb: SandboxProc, stop: threading.Event, jitter: float) -> None:
+def noisy_neighbour(sb: Sandbox, stop: threading.Event, jitter: float) -> None:
     """Another client of the same account that bursts every few seconds: the tap gets 429s."""
     url = f"{sb.api_url}/users/me"
     time.sleep(1.0 + jitter)
@@ -611,7 +610,7 @@ def rejected_emails(rejects: list[dict]) -> set[str]:
 class Snapshot:
     """What the sandbox holds for contacts, their tags, lists and field values."""
 
-    def __init__(self, sb: SandboxProc) -> None:
+    def __init__(self, sb: Sandbox) -> None:
         self.sb = sb
         self.contacts = sb.resource("contacts")
         self.tags = {str(t["id"]): str(t.get("tag")) for t in sb.resource("tags")}

@@ -18,27 +18,23 @@ ACTIVECAMPAIGN_WAREHOUSE_URI (loaded by target-postgres).
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import fnmatch
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
+
+from orchestrate.runs import RunResult, run_meltano
 
 DEFAULT_ACCOUNTS_FILE = Path("orchestrate") / "accounts.yml"
 DEFAULT_WAREHOUSE_DIR = Path("output") / "accounts"
@@ -56,9 +52,6 @@ SCHEDULE_CLASSES = ("every_run", "hourly", "daily", "weekly")
 REQUIRED_FIELDS = ("name", "api_url", "api_token_env")
 OPTIONAL_FIELDS = ("start_date", "streams", "schedule", "requests_per_second", "reverse_sync")
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
-
-# A singer-sdk counter line as Meltano relays it (tests/pipeline reads the same format).
-METRIC_RE = re.compile(r"\]\s+(tap-\S+)\s+METRIC: (\{.*\})")
 
 
 PLUGIN_ERROR_RE = re.compile(r"\b(tap|target)-[\w-]+ \S*(Error|Exception): ")
@@ -535,7 +528,7 @@ def run_load(
     project_root: Path,
     *,
     on_line: Callable[[str], None] | None = None,
-) -> MeltanoOutcome:
+) -> RunResult:
     """Extract+load one account (what the DAG's extract_load task runs), then remove the run's
     folder: Meltano keeps each `el` run's catalog (~400 KB), which hourly runs of many
     accounts would pile up (the config files holding the token are deleted by Meltano)."""
@@ -569,86 +562,6 @@ def run_lock(project_root: Path, name: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@dataclass
-class MeltanoOutcome:
-    """What one `meltano` invocation did."""
-
-    returncode: int
-    seconds: float
-    records: dict[str, int] = field(default_factory=dict)
-    tail: list[str] = field(default_factory=list)
-
-    @property
-    def total_records(self) -> int:
-        return sum(self.records.values())
-
-
-def run_meltano(
-    meltano: str,
-    args: Iterable[str],
-    env: Mapping[str, str],
-    cwd: Path,
-    *,
-    on_line: Callable[[str], None] | None = None,
-    timeout: float = 7200.0,
-    tail_lines: int = 200,
-) -> MeltanoOutcome:
-    """Run meltano, pass each output line to `on_line`, count the extractor's records."""
-    records: dict[str, int] = {}
-    tail: list[str] = []
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        [meltano, *args],
-        cwd=cwd,
-        env=dict(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        start_new_session=True,  # its own process group: meltano, tap and loader stop together
-    )
-    assert proc.stdout is not None
-
-    def kill() -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-    timer = threading.Timer(timeout, kill)
-    timer.start()
-    try:
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
-            _count(line, records)
-            tail.append(line)
-            del tail[:-tail_lines]
-            if on_line is not None:
-                on_line(line)
-        proc.wait()
-    except BaseException:
-        # Airflow stops a task (timeout, mark failed) by raising in it: take meltano along.
-        kill()
-        proc.wait()
-        raise
-    finally:
-        timer.cancel()
-    return MeltanoOutcome(proc.returncode, time.monotonic() - start, records, tail)
-
-
-def _count(line: str, records: dict[str, int]) -> None:
-    """Add a `record_count` counter line (they reset at each report) to the stream's total."""
-    match = METRIC_RE.search(line)
-    if not match:
-        return
-    try:
-        metric = json.loads(match.group(2))
-    except ValueError:
-        return
-    if metric.get("metric") == "record_count" and metric.get("type") == "counter":
-        stream = (metric.get("tags") or {}).get("stream")
-        if stream:
-            records[stream] = records.get(stream, 0) + int(metric.get("value") or 0)
 
 
 def failure_reason(tail: Iterable[str]) -> str:

@@ -1,9 +1,12 @@
-"""Drive the sandbox and Meltano from Python: shared by scripts/demo.py and tests/pipeline.
+"""The one harness of the benchmarks, the soak, the demo and the pipeline tests: sandboxes as
+child processes, this project's Meltano with an environment pointing at them, and what the
+warehouse holds afterwards.
 
-Stdlib and the project only, so it runs under .venv (demo, pytest) without Meltano's or
-Airflow's packages. Everything a run writes (warehouse, Meltano state, rejects, reverse-sync
-batch) goes to one work folder chosen by the caller, so a demo and a test never share state or
-a DuckDB lock.
+Stdlib and the project only, so it runs under .venv without Meltano's or Airflow's packages.
+Runs themselves, and their one `RunResult`, are `orchestrate/runs.py`'s (the Airflow DAGs use
+it too). Everything a pipeline run writes (warehouse, Meltano state, rejects, reverse-sync
+batch) goes to one work folder chosen by the caller, so a demo and a test never share state
+or a DuckDB lock.
 """
 
 from __future__ import annotations
@@ -11,27 +14,82 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
+import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from activecampaign_sandbox.process import SandboxProcess as Sandbox
+from activecampaign_sandbox.process import SandboxProcess
+from orchestrate.runs import RunResult, log
+from orchestrate.runs import run_meltano as run_meltano_in
 
 ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
 MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
 AIRFLOW_VENV = ROOT / ".venv-airflow"
 BOOTSTRAP = ROOT / "orchestrate" / "bootstrap.py"
 JOBS = ("activecampaign-to-warehouse", "warehouse-to-activecampaign", "audiences-to-activecampaign")
 
-# A singer-sdk metric line as Meltano relays it:
-# `... [info     ] tap-activecampaign METRIC: {"type": "counter", "metric": "record_count", ...}`
-METRIC_RE = re.compile(r"\]\s+(\S+)\s+METRIC: (\{.*\})")
+SUMMARY_RE = re.compile(r"target-activecampaign Summary: (\{.*\})")
+
+
+def console_script(name: str) -> str:
+    """A console script of this project: beside the running interpreter, else on PATH."""
+    path = BIN / name
+    if not path.exists():
+        found = shutil.which(name)
+        if not found:
+            raise SystemExit(f"{name} is not installed: run `make install` first")
+        return found
+    return str(path)
+
+
+# -- the sandbox ------------------------------------------------------------------------------
+
+
+class Sandbox(SandboxProcess):
+    """The sandbox CLI as a child process, named, with its stderr in a log file if given.
+
+    Settings are `SandboxOptions` fields (seed=, rate=, latency_ms=, ...); without a token
+    it gets a random one, so no two runs share a credential.
+    """
+
+    def __init__(
+        self,
+        contacts: int,
+        *,
+        name: str = "sandbox",
+        token: str | None = None,
+        log_dir: Path | None = None,
+        **settings: Any,
+    ) -> None:
+        stderr_path = log_dir / f"{name}.stderr" if log_dir is not None else None
+        if stderr_path is not None:
+            stderr_path.parent.mkdir(parents=True, exist_ok=True)
+        super().__init__(
+            contacts,
+            token=token or secrets.token_hex(16),
+            stderr_path=stderr_path,
+            cwd=ROOT,
+            **settings,
+        )
+        self.name = name
+
+    def start(self, timeout: float = 300.0) -> Sandbox:
+        started = time.monotonic()
+        super().start(timeout)
+        if self.stderr_path is not None:  # benchmarks and the soak narrate their sandboxes
+            log(
+                f"{self.name}: {self.contacts:,} contacts on port {self.port} "
+                f"(rate={self.rate or 'none'}, latency={self.latency_ms} ms, fail={self.fail}) "
+                f"ready in {time.monotonic() - started:.1f}s"
+            )
+        return self
 
 
 def start_sandbox(
@@ -42,9 +100,8 @@ def start_sandbox(
     extra: Sequence[str] = (),
     startup_timeout: float = 60.0,
 ) -> Sandbox:
-    """Start the sandbox CLI from the project venv and wait until it serves."""
-    sb = Sandbox(contacts, seed=seed, token=token, extra=extra, cwd=ROOT)
-    return sb.start(startup_timeout)
+    """Start a sandbox for a pipeline run and wait until it serves."""
+    return Sandbox(contacts, seed=seed, token=token, extra=extra).start(startup_timeout)
 
 
 @contextmanager
@@ -55,6 +112,18 @@ def sandbox(**kwargs: Any) -> Iterator[Sandbox]:
         yield sb
     finally:
         sb.stop()
+
+
+# -- Meltano ----------------------------------------------------------------------------------
+
+
+def base_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment, minus what would leak .venv into Meltano's plugins."""
+    env = dict(os.environ if base is None else base)
+    for var in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+        env.pop(var, None)
+    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    return env
 
 
 def pipeline_env(
@@ -97,36 +166,6 @@ def pipeline_env(
     return env
 
 
-def base_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment, minus what would leak .venv into Meltano's plugins."""
-    env = dict(os.environ if base is None else base)
-    for var in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
-        env.pop(var, None)
-    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    return env
-
-
-@dataclass
-class RunResult:
-    """What one `meltano` call did."""
-
-    args: list[str]
-    returncode: int
-    seconds: float
-    log_path: Path
-    record_counts: dict[str, int]
-
-    def check(self) -> RunResult:
-        """Raise with the log's tail when the command failed."""
-        if self.returncode != 0:
-            tail = "\n".join(self.log_path.read_text(errors="replace").splitlines()[-60:])
-            raise RuntimeError(
-                f"meltano {' '.join(self.args)} exited {self.returncode}; "
-                f"log {self.log_path}:\n{tail}"
-            )
-        return self
-
-
 def run_meltano(
     args: Sequence[str],
     env: Mapping[str, str],
@@ -135,65 +174,14 @@ def run_meltano(
     on_line: Callable[[str], None] | None = None,
     timeout: float = 900.0,
 ) -> RunResult:
-    """Run meltano from the project root, log everything, and count records per stream.
+    """Run this project's meltano from its root, with the whole output in `log_path`.
 
     Record counts come from the singer-sdk `record_count` metrics the extractor logs, keyed
     by stream; `on_line` sees every output line as it arrives (the demo's progress view).
     """
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    start = time.monotonic()
-    with log_path.open("w", encoding="utf-8") as log:
-        proc = subprocess.Popen(
-            [str(MELTANO), *args],
-            cwd=ROOT,
-            env=dict(env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-        )
-        assert proc.stdout is not None
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            for line in proc.stdout:
-                log.write(line)
-                _count_metric(line, counts)
-                if on_line is not None:
-                    on_line(line.rstrip("\n"))
-            proc.wait()
-        finally:
-            timer.cancel()
-    return RunResult(list(args), proc.returncode, time.monotonic() - start, log_path, counts)
-
-
-def record_metric(line: str) -> tuple[str, int] | None:
-    """(stream, records) from an extractor's `record_count` counter line, else None.
-
-    Counters are emitted periodically and reset each time, so summing them per stream
-    gives the stream's total; loaders' metrics are ignored.
-    """
-    match = METRIC_RE.search(line)
-    if not match or not match.group(1).startswith("tap-"):
-        return None
-    try:
-        metric = json.loads(match.group(2))
-    except ValueError:
-        return None
-    if metric.get("metric") != "record_count" or metric.get("type") != "counter":
-        return None
-    stream = (metric.get("tags") or {}).get("stream")
-    return (str(stream), int(metric.get("value") or 0)) if stream else None
-
-
-def _count_metric(line: str, counts: dict[str, int]) -> None:
-    found = record_metric(line)
-    if found:
-        counts[found[0]] = counts.get(found[0], 0) + found[1]
-
-
-SUMMARY_RE = re.compile(r"target-activecampaign Summary: (\{.*\})")
+    return run_meltano_in(
+        str(MELTANO), args, env, ROOT, log_path=log_path, on_line=on_line, timeout=timeout
+    )
 
 
 def target_summary(log_path: Path) -> dict[str, Any]:
@@ -204,8 +192,8 @@ def target_summary(log_path: Path) -> dict[str, Any]:
 
 def warehouse_counts(env: Mapping[str, str], log_path: Path) -> dict[str, int]:
     """Row count of every warehouse table, via the `warehouse` utility (pinned duckdb)."""
-    result = run_meltano(["invoke", "warehouse:counts"], env, log_path).check()
-    for line in reversed(result.log_path.read_text().splitlines()):
+    run_meltano(["invoke", "warehouse:counts"], env, log_path).check()
+    for line in reversed(log_path.read_text().splitlines()):
         line = line.strip()
         if line.startswith("{"):
             return {k: int(v) for k, v in json.loads(line).items()}

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from orchestrate import harness  # noqa: E402
+from orchestrate.runs import record_metric  # noqa: E402
 
 T0 = time.monotonic()
 SYNC_RE = re.compile(r"Beginning (?:\w+ )?sync of '([^']+)'")
@@ -60,7 +61,7 @@ def progress() -> Callable[[str], None]:
     state: dict[str, Any] = {"last": time.monotonic(), "records": 0, "streams": set()}
 
     def on_line(line: str) -> None:
-        found = harness.record_metric(line)
+        found = record_metric(line)
         started = SYNC_RE.search(line)
         if found:
             state["records"] += found[1]
@@ -80,7 +81,7 @@ def run(args: list[str], env: dict[str, str], log: Path) -> harness.RunResult:
     """Run meltano with progress, fail loudly with the log tail."""
     say(f"$ meltano {' '.join(args)}   (log: {log.relative_to(ROOT)})")
     result = harness.run_meltano(args, env, log, on_line=progress()).check()
-    say(f"   done in {result.seconds:.0f}s")
+    say(f"   done in {result.wall:.0f}s")
     return result
 
 
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
         step(3, total, "Full load: ActiveCampaign -> DuckDB warehouse, then the dbt models")
         first = run(["run", "activecampaign-to-warehouse"], env, logs / "1-load.log")
-        say(f"   {sum(first.record_counts.values()):,} records read; dbt built the marts")
+        say(f"   {sum(first.counts.values()):,} records read; dbt built the marts")
         print_invoke(["invoke", "warehouse:summary"], env, logs / "1-summary.log")
         say("   the contacts mart: tags, lists and custom fields as columns")
         print("    " + MART_SQL)
@@ -185,15 +186,15 @@ def main(argv: list[str] | None = None) -> int:
 
         step(5, total, "Incremental load: only what changed since the bookmark")
         second = run(["run", "activecampaign-to-warehouse"], env, logs / "2-incremental.log")
-        rows = [[k, first.record_counts.get(k, 0), second.record_counts.get(k, 0)] for k in CORE]
+        rows = [[k, first.counts.get(k, 0), second.counts.get(k, 0)] for k in CORE]
         show_table(["stream", "full load", "incremental"], rows)
         print(
             "    (streams the API cannot filter by change are read whole each run and upserted;\n"
             "     a record at the bookmark's edge is read again: at-least-once)"
         )
         say(
-            f"   incremental run read {sum(second.record_counts.values()):,} records "
-            f"(full load: {sum(first.record_counts.values()):,})"
+            f"   incremental run read {sum(second.counts.values()):,} records "
+            f"(full load: {sum(first.counts.values()):,})"
         )
         counts = harness.warehouse_counts(env, logs / "2-counts.log")
         core = ("contacts", "deals", "accounts")

@@ -87,8 +87,8 @@ def test_full_load_matches_sandbox(run_env: dict) -> None:
     ).check()
     loaded = assert_matches_sandbox(env, sb, work / "counts1.log")
     assert loaded["contacts"] == len(sb.resource("contacts")) > 0
-    assert result.record_counts.get("contacts") == loaded["contacts"]
-    run_env["state"]["full_contacts"] = result.record_counts["contacts"]
+    assert result.counts.get("contacts") == loaded["contacts"]
+    run_env["state"]["full_contacts"] = result.counts["contacts"]
     assert sb.token not in result.log_path.read_text()  # the token never reaches a log
 
 
@@ -102,7 +102,7 @@ def test_incremental_load_reads_only_changes(run_env: dict) -> None:
     result = harness.run_meltano(
         ["run", "activecampaign-to-warehouse"], env, work / "load2.log"
     ).check()
-    read = result.record_counts.get("contacts", 0)
+    read = result.counts.get("contacts", 0)
     # The changed contacts, plus at most a few re-read at the bookmark's edge: not everything.
     assert len(changed) <= read <= len(changed) + 5, (read, len(changed))
     assert read < run_env["state"]["full_contacts"] / 2

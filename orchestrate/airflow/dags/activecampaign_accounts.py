@@ -49,6 +49,7 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from orchestrate import accounts as ac  # noqa: E402
+from orchestrate.runs import RunResult  # noqa: E402
 
 DAG_ID = "activecampaign_accounts"
 ACCOUNTS_FILE = ac.accounts_file(os.environ, PROJECT_ROOT)
@@ -85,7 +86,7 @@ def account_token(account: ac.Account) -> str:
 
 
 def run_for_account(
-    account: ac.Account, step: str, invoke: Callable[[dict[str, str]], ac.MeltanoOutcome]
+    account: ac.Account, step: str, invoke: Callable[[dict[str, str]], RunResult]
 ) -> dict[str, Any]:
     """One meltano step for one account, its output in the task log; raises on failure."""
     get_current_context()["account_name"] = account.name  # type: ignore[typeddict-unknown-key]
@@ -97,16 +98,16 @@ def run_for_account(
     summary = {
         "account": account.name,
         "step": step,
-        "seconds": round(outcome.seconds, 1),
-        "records": outcome.total_records,
+        "seconds": round(outcome.wall, 1),
+        "records": outcome.records,
     }
-    if outcome.returncode != 0:
+    if outcome.exit_code != 0:
         raise AirflowException(
-            f"account {account.name!r}: {step} failed (meltano exited {outcome.returncode}): "
+            f"account {account.name!r}: {step} failed (meltano exited {outcome.exit_code}): "
             f"{ac.failure_reason(outcome.tail)}"
         )
     print(f"account {account.name!r}: {step} done: {summary}", flush=True)
-    return {**summary, "by_stream": outcome.records}
+    return {**summary, "by_stream": dict(outcome.counts)}
 
 
 def _as_list(pulled: Any) -> list[Any]:
@@ -143,7 +144,7 @@ def activecampaign_accounts() -> None:
         prepared = ac.run_meltano(
             MELTANO_BIN, ac.prepare_args(), ac.worker_env(os.environ), PROJECT_ROOT, on_line=print
         )
-        if prepared.returncode != 0:
+        if prepared.exit_code != 0:
             raise AirflowException(
                 f"Meltano's system database is not usable: {ac.failure_reason(prepared.tail)}"
             )
