@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -22,6 +23,20 @@ SERIES = (
 )
 
 
+def label_points(ax: Any, xy: list[tuple[int, int]], color: str, prefix: str = "") -> None:
+    """Each point's value just above it, in the series' colour."""
+    for x, y in xy:
+        ax.annotate(
+            f"{prefix}{y:,}",
+            (x, y),
+            textcoords="offset points",
+            xytext=(0, 6),
+            ha="center",
+            fontsize=8,
+            color=color,
+        )
+
+
 def main(results_path: str, out_dir: str) -> int:
     results = json.loads(Path(results_path).read_text())
     points = ((results.get("sections") or {}).get("capture") or {}).get("points") or []
@@ -34,32 +49,14 @@ def main(results_path: str, out_dir: str) -> int:
             continue
         xs, ys = zip(*xy, strict=True)
         ax.plot(xs, ys, marker="o", color=color, linestyle=style, label=label)
-        for x, y in xy:
-            ax.annotate(
-                f"{y:,}",
-                (x, y),
-                textcoords="offset points",
-                xytext=(0, 6),
-                ha="center",
-                fontsize=8,
-                color=color,
-            )
+        label_points(ax, xy, color)
         projected = [
             (p["contacts"], p[f"{key}_projected"]) for p in points if f"{key}_projected" in p
         ]
         if projected:  # the peer above the sizes it was run at: dotted, open markers
             pxs, pys = zip(*([xy[-1], *projected]), strict=True)
             ax.plot(pxs, pys, marker="o", markerfacecolor="none", color=color, linestyle=":")
-            for x, y in projected:
-                ax.annotate(
-                    f"~{y:,}",
-                    (x, y),
-                    textcoords="offset points",
-                    xytext=(0, 6),
-                    ha="center",
-                    fontsize=8,
-                    color=color,
-                )
+            label_points(ax, projected, color, prefix="~")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("contacts in the account")
